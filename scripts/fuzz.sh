@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (build-fuzz/) and runs each for
+# FUZZ_SECONDS (default 60), seeded from its corpus directory. Prints
+# executions and coverage per target and a closing "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-60}
+if [ ! -f build-fuzz/build.ninja ]; then
+	CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false || exit 1
+fi
+ninja -C build-fuzz || exit 1
+pass=0
+fail=0
+for t in build-fuzz/tests/fuzz/fuzz-*; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t")
+	corpus=tests/out/fuzz/$name
+	mkdir -p "$corpus"
+	seeds=()
+	[ -d "tests/fuzz/seeds/$name" ] && seeds+=("tests/fuzz/seeds/$name")
+	log=tests/out/fuzz/$name.log
+	echo "--- $name: ${secs}s"
+	if "$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 \
+		-timeout=10 "$corpus" "${seeds[@]}" >"$log" 2>&1; then
+		grep -E 'stat::number_of_executed_units|cov:' "$log" | tail -n 2
+		pass=$((pass + 1))
+	else
+		tail -n 40 "$log"
+		echo "$name: FAILED (log: $log)"
+		fail=$((fail + 1))
+	fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
