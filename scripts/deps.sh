@@ -11,6 +11,13 @@ qemu-system-x86 qemu-utils busybox-static cpio kmod zstd xz-utils file
 linux-headers-amd64 bpftool bpftrace iproute2 procps
 "
 
+# The guest image's kernel comes from linux-image-amd64 (guest/image); its
+# module needs the headers of exactly that kernel, whatever the headers
+# meta-package points at.
+kver=$(apt-cache depends linux-image-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: linux-image-\([0-9][^ ]*\)$/\1/p' | head -n 1)
+[ -n "$kver" ] && PKGS="$PKGS linux-headers-$kver"
+
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)

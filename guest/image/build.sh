@@ -32,7 +32,7 @@ mkdir -p "$D"
 # Input hash: kernel package version + every source that goes into the image.
 KDEBVER=$(apt-cache show "$KPKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 INPUTS=$( (echo "$KPKG $KDEBVER"; cat "$SRC"/guest/image/build.sh \
-	"$SRC"/guest/image/init "$SRC"/guest/linux/*.c "$SRC"/guest/linux/*.h \
+	"$SRC"/guest/image/init "$SRC"/guest/linux/*.c \
 	"$SRC"/guest/linux/Kbuild "$SRC"/include/hypertrace/guest_abi.h \
 	"$SRC"/guest/bin/*.c; ls -l /bin/busybox) | sha256sum | cut -c1-16)
 if [ -f "$D/stamp" ] && [ "$(cat "$D/stamp")" = "$INPUTS" ]; then
@@ -42,7 +42,10 @@ if [ -f "$D/stamp" ] && [ "$(cat "$D/stamp")" = "$INPUTS" ]; then
 fi
 
 # 1. The kernel: download once per Debian version, extract vmlinux + BTF.
-if [ ! -f "$D/vmlinux" ] || [ "$(cat "$D/kdebver" 2>/dev/null)" != "$KDEBVER" ]; then
+# The virtio modules the program channel needs (=m in Debian's config).
+KMODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console"
+if [ ! -f "$D/vmlinux" ] || [ ! -f "$D/kmods/virtio_console.ko" ] ||
+	[ "$(cat "$D/kdebver" 2>/dev/null)" != "$KDEBVER" ]; then
 	log "fetching $KPKG $KDEBVER"
 	T=$(mktemp -d)
 	(cd "$T" && apt-get download "$KPKG" >/dev/null 2>&1) ||
@@ -56,6 +59,16 @@ if [ ! -f "$D/vmlinux" ] || [ "$(cat "$D/kdebver" 2>/dev/null)" != "$KDEBVER" ];
 	[ -s "$T/vmlinux" ] || { log "vmlinux extraction failed"; exit 1; }
 	objcopy -O binary --only-section=.BTF "$T/vmlinux" "$T/vmlinux.btf"
 	cp "$T/x/boot/config-$KVER" "$D/config"
+	mkdir -p "$D/kmods"
+	for m in $KMODS; do
+		f=$(find "$T/x/lib/modules/$KVER" -name "$m.ko*" | head -n 1)
+		[ -n "$f" ] || { log "module $m not in $KPKG"; exit 1; }
+		case "$f" in
+		*.xz) xz -dc "$f" >"$D/kmods/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$D/kmods/$m.ko" ;;
+		*) cp "$f" "$D/kmods/$m.ko" ;;
+		esac
+	done
 	mv "$T/vmlinux" "$D/vmlinux"
 	mv "$T/vmlinux.btf" "$D/vmlinux.btf"
 	echo "$KDEBVER" >"$D/kdebver"
@@ -91,6 +104,8 @@ for a in sh mount umount mkdir cat echo ls insmod rmmod lsmod sleep poweroff \
 	ln -s busybox "$R/bin/$a"
 done
 cp "$MB/hypertrace.ko" "$R/mods/"
+for m in $KMODS; do cp "$D/kmods/$m.ko" "$R/mods/"; done
+echo "$KMODS" >"$R/mods/order"
 cp "$D"/bin/* "$R/bin/"
 cp "$SRC/guest/image/init" "$R/init"
 chmod 755 "$R/init"

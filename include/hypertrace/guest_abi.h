@@ -31,39 +31,39 @@
 #include <stdint.h>
 #endif
 
-#define HT_ABI_MAGIC 0x314e414843475448ULL /* "HTGCHAN1" little-endian */
+#define HT_ABI_MAGIC   0x314e414843475448ULL /* "HTGCHAN1" little-endian */
 #define HT_ABI_VERSION 1
 
-#define HT_PCI_VENDOR 0x1af4 /* ivshmem */
-#define HT_PCI_DEVICE 0x1110
+#define HT_PCI_VENDOR	0x1af4 /* ivshmem */
+#define HT_PCI_DEVICE	0x1110
 #define HT_DOORBELL_REG 12 /* BAR0 offset: (peer << 16) | vector */
-#define HT_HOST_PEER 0     /* the host supervisor's ivshmem peer id */
+#define HT_HOST_PEER	0  /* the host supervisor's ivshmem peer id */
 
-#define HT_BAR_SIZE (2u << 20) /* a power of two: it is a PCI BAR */
-#define HT_MAX_AREAS 4         /* consumers at once = doorbell vectors */
-#define HT_MAX_CPUS 8          /* vCPUs served per guest */
-#define HT_AREA0_OFF 0x10000u
-#define HT_AREA_SIZE 0x40000u
-#define HT_AREA_HDR 0x1000u /* area header, then per-CPU blocks */
+#define HT_BAR_SIZE   (2u << 20) /* a power of two: it is a PCI BAR */
+#define HT_MAX_AREAS  4		 /* consumers at once = doorbell vectors */
+#define HT_MAX_CPUS   8		 /* vCPUs served per guest */
+#define HT_AREA0_OFF  0x10000u
+#define HT_AREA_SIZE  0x40000u
+#define HT_AREA_HDR   0x1000u /* area header, then per-CPU blocks */
 #define HT_CPU_STRIDE 0x4000u
-#define HT_RING_OFF 0x1000u /* ring offset inside a per-CPU block */
-#define HT_RING_N 32        /* records per ring, a power of two */
-#define HT_STRMAX 112       /* bytes of captured user string per record */
+#define HT_RING_OFF   0x1000u /* ring offset inside a per-CPU block */
+#define HT_RING_N     32      /* records per ring, a power of two */
+#define HT_STRMAX     112     /* bytes of captured user string per record */
 
 /* Probe ids: syscall probes are (nr << 1 | is_return) + HT_PROBE_SYSCALL. */
 #define HT_PROBE_SYSCALL 0x10000u
 #define HT_PROBE_GARBAGE 0xffffffffu /* robustness test traffic */
-#define HT_NR_SYSCALLS 512
+#define HT_NR_SYSCALLS	 512
 
 /* ht_record.flags */
-#define HT_REC_RETURN 0x1   /* syscall return: errno holds the return value */
-#define HT_REC_STR 0x2      /* str holds a copy of args[strarg] */
-#define HT_REC_STRTRUNC 0x4 /* ... truncated */
-#define HT_REC_STRFAULT 0x8 /* ... not readable in the guest */
-#define HT_REC_ASYNC 0x10   /* came through the ring */
+#define HT_REC_RETURN	0x1  /* syscall return: errno holds the return value */
+#define HT_REC_STR	0x2  /* str holds a copy of args[strarg] */
+#define HT_REC_STRTRUNC 0x4  /* ... truncated */
+#define HT_REC_STRFAULT 0x8  /* ... not readable in the guest */
+#define HT_REC_ASYNC	0x10 /* came through the ring */
 
 /* Slot results (host -> guest). */
-#define HT_RES_OK 0
+#define HT_RES_OK	  0
 #define HT_RES_NOCONSUMER 1 /* the supervisor released the area */
 
 struct ht_record {
@@ -77,19 +77,19 @@ struct ht_record {
 	uint32_t gid;
 	uint64_t args[6];
 	uint64_t sysno;
-	uint64_t cr3;     /* raw CR3 (PCID bits included; the host masks) */
-	uint64_t cr4;     /* LA57 decides 4- or 5-level walks */
-	uint64_t current; /* guest task_struct address */
+	uint64_t cr3;  /* raw CR3 (PCID bits included; the host masks) */
+	uint64_t cr4;  /* LA57 decides 4- or 5-level walks */
+	uint64_t task; /* guest current (task_struct address) */
 	uint64_t comm_addr;
 	int64_t errno_; /* return value for return probes */
-	uint64_t time;  /* guest ktime_get_ns() */
+	uint64_t time;	/* guest ktime_get_ns() */
 	uint32_t strarg;
 	uint32_t strlen;
 	char str[HT_STRMAX];
 }; /* 256 bytes */
 
 struct ht_slot {
-	volatile uint64_t seq;  /* guest */
+	volatile uint64_t seq;	/* guest */
 	volatile uint64_t done; /* host */
 	volatile uint64_t result;
 	uint64_t pad[5];
@@ -131,14 +131,15 @@ struct ht_hdr {
 	uint32_t guest_off_pid;
 	uint32_t guest_off_tgid;
 	uint32_t pad;
+	uint64_t guest_cr4; /* CR4 at bind: LA57 selects 5-level walks */
 	char guest_release[64];
 };
 
 #define HT_AREA_PTR(bar, a)                                                    \
-	((struct ht_area *)((char *)(bar) + HT_AREA0_OFF + (a) * HT_AREA_SIZE))
+	((struct ht_area *)((char *)(bar) + HT_AREA0_OFF + (a)*HT_AREA_SIZE))
 #define HT_SLOT_PTR(bar, a, cpu)                                               \
 	((struct ht_slot *)((char *)HT_AREA_PTR(bar, a) + HT_AREA_HDR +        \
-			    (cpu) * HT_CPU_STRIDE))
+			    (cpu)*HT_CPU_STRIDE))
 #define HT_RING_PTR(bar, a, cpu)                                               \
 	((struct ht_ring *)((char *)HT_SLOT_PTR(bar, a, cpu) + HT_RING_OFF))
 
