@@ -27,8 +27,7 @@ static void dt_cmd_elf_default(char *buf, size_t len, const uint8_t *ident,
 	const char *tmp = getenv("TMPDIR");
 	size_t n;
 
-	n = (size_t)snprintf(buf, len, "%s/ht-",
-			     tmp && *tmp ? tmp : "/tmp");
+	n = (size_t)snprintf(buf, len, "%s/ht-", tmp && *tmp ? tmp : "/tmp");
 	for (int i = 0; i < 16 && n + 2 < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%02x", ident[i]);
 	snprintf(buf + n, len - n, "%s", suffix);
@@ -50,7 +49,8 @@ static int dt_cmd_elf_write(const dt_prog_t *prog, const char *path)
 	dt_elf_err_t e;
 
 	if (dt_elf_write_file(prog, path, &e) != 0) {
-		fprintf(stderr, "dtrace: failed to write %s: %s\n", path, e.msg);
+		fprintf(stderr, "dtrace: failed to write %s: %s\n", path,
+			e.msg);
 		return 2;
 	}
 	return 0;
@@ -62,8 +62,7 @@ static dt_prog_t *dt_cmd_elf_read(const char *path, int *status)
 	dt_elf_err_t e;
 
 	if (dt_elf_read_file(path, &prog, &e) != 0) {
-		fprintf(stderr, "dtrace: failed to read program: %s\n",
-			e.msg);
+		fprintf(stderr, "dtrace: failed to read program: %s\n", e.msg);
 		/* a bad file is the program's fault (1); I/O is 2 */
 		*status = e.code == EDT_BADELF ? 1 : 2;
 		return NULL;

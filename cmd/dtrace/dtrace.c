@@ -17,6 +17,7 @@
 #include "consumer/dt_consume.h"
 #include "engine/dt_engine.h"
 #include "front/dt_compile.h"
+#include "hypertrace/dt_hypertrace.h"
 #include "providers/dt_providers.h"
 
 static volatile sig_atomic_t g_intr;
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 	dt_src_t srcs[64];
 	int nsrc = 0, c, list = 0, compile_only = 0, dump = 0, quiet = 0;
 	int cpp = 0, zdefs = 0, destructive = 0, errtags = 0, flow = 0;
-	int verbose = 0;
+	int verbose = 0, hypertrace = 0;
 	const char *xopts[128], *cppargs[128], *outfile = NULL, *cmd = NULL;
 	int nx = 0, ncpp = 0, nmarg = 0;
 	const char *margv[257];
@@ -184,10 +185,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'e': compile_only = 1; break;
-		case 'E':
-			fprintf(stderr, "dtrace: -E (HyperTrace mode) needs "
-					"dtraced and a guest\n");
-			return 1;
+		case 'E': hypertrace = 1; break;
 		case 'f': case 'm': case 'n': case 'P': case 'i':
 			if (nsrc < 64) {
 				srcs[nsrc].kind = c == 'f' ? DT_SRC_FUNCTION
@@ -311,6 +309,9 @@ int main(int argc, char **argv)
 	copts.nxopts = nx;
 	copts.probe_lookup = dt_prov_lookup;
 	copts.probe_lookup_arg = &ps;
+	/* -E: guest probes join the table; lib/hypertrace runs the program. */
+	dt_ht_t *ht = hypertrace ? dt_ht_create(&ps) : NULL;
+	copts.hypertrace = hypertrace;
 	memset(&cerr, 0, sizeof(cerr));
 	if (dt_compile(&copts, srcs[0].text, &prog, &cerr) != 0) {
 		char tag[64] = "", line[32] = "";
@@ -382,6 +383,21 @@ int main(int argc, char **argv)
 	eo.destructive |= destructive;
 	if (compile_only)
 		return 0;
+	if (ht != NULL) {
+		dt_ht_opts_t ho = {.size = sizeof(ho), .srcname = srcs[0].name,
+				   .script = srcs[0].kind == DT_SRC_SCRIPT,
+				   .quiet = quiet, .zdefs = zdefs,
+				   .verbose = verbose, .switchrate = switchrate,
+				   .xopts = xopts, .nxopts = nx};
+
+		signal(SIGINT, dt_onintr);
+		signal(SIGTERM, dt_onintr);
+		status = dt_ht_run(ht, prog, &eo, &co, stdout, &ho, &g_intr);
+		dt_ht_destroy(ht);
+		dt_prog_free(prog);
+		dt_prov_fini(&ps);
+		return status;
+	}
 	/* Profile probes named by the program exist from now on. */
 	for (uint32_t s = 0; s < prog->nstmts; s++)
 		for (uint32_t d = 0; d < prog->stmts[s].ndesc; d++)

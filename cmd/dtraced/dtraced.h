@@ -66,7 +66,7 @@ struct conn {
 	int rdclosed; /* peer sent EOF */
 	long long t_close;
 	int dead;
-	long long t_open;
+	long long t_open, t_read;
 	/* After HELLO */
 	int hello;
 	uint32_t kind, subs, pid;
@@ -89,6 +89,7 @@ struct dtd_daemon {
 	char linkpath[3072];	     /* minion: host link */
 	int link_listen;	     /* minion: serve linkpath as a socket */
 	int grace;		     /* overlord: seconds to keep orphans */
+	int nosync;		     /* -F: no fsync (crash-safe only) */
 	int epfd;
 	int infd;
 	struct evsrc listen_ev, inotify_ev, signal_ev, linklisten_ev;
@@ -136,6 +137,7 @@ int store_unlink(const char *dir, const char *name);
 int store_exists(const char *dir, const char *name);
 uint8_t *store_read(const char *dir, const char *name, size_t *len);
 int fsync_dir(const char *dir);
+int dsync(int fd); /* fsync unless -F */
 void clean_temps(const char *dir);
 int watch_dir(const char *dir, uint32_t mask);
 const char *watch_name(int wd);

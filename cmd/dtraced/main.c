@@ -26,12 +26,14 @@
 
 #include "dtraced.h"
 
-#define DTRACED_VERSION "0.1.0"
-#define DEFAULT_DIR	"/var/ddtrace"
-#define DEFAULT_PIDFILE "/run/dtraced.pid"
-#define DEFAULT_LINK	"/dev/virtio-ports/org.hypertrace.dtrace"
-#define DEFAULT_COMMAND "exec dtrace -Y \"$1\" -o \"$2\""
-#define HANDSHAKE_MS	10000
+#define DTRACED_VERSION	 "0.1.0"
+#define DEFAULT_DIR	 "/var/ddtrace"
+#define DEFAULT_PIDFILE	 "/run/dtraced.pid"
+#define DEFAULT_LINK	 "/dev/virtio-ports/org.hypertrace.dtrace"
+#define DEFAULT_COMMAND	 "exec dtrace -Y \"$1\" -o \"$2\""
+#define HANDSHAKE_MS	 10000
+#define FRAME_IDLE_MS	 30000 /* a frame started must go on arriving */
+#define CLIENT_QUEUE_MAX (256u << 20)
 
 struct dtd_daemon D;
 
@@ -119,6 +121,11 @@ __attribute__((noinline)) void spath(char *out, size_t sz, const char *dir,
 		snprintf(out, sz, "%s/%s", D.statedir, dir);
 }
 
+int dsync(int fd)
+{
+	return D.nosync ? 0 : fsync(fd);
+}
+
 int fsync_dir(const char *dir)
 {
 	char p[PATH_MAX];
@@ -127,7 +134,7 @@ int fsync_dir(const char *dir)
 	spath(p, sizeof(p), dir, NULL);
 	if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	r = fsync(fd);
+	r = dsync(fd);
 	close(fd);
 	return r;
 }
@@ -170,7 +177,7 @@ int store_file(const char *dir, const char *name, const void *p1, size_t l1,
 	if (fd < 0)
 		return -1;
 	if ((l1 && write_all_fd(fd, p1, l1) < 0) ||
-	    (l2 && write_all_fd(fd, p2, l2) < 0) || fsync(fd) < 0) {
+	    (l2 && write_all_fd(fd, p2, l2) < 0) || dsync(fd) < 0) {
 		int e = errno;
 		close(fd);
 		unlink(tmp);
@@ -437,6 +444,14 @@ void conn_send_blob(struct conn *c, struct blob *b)
 
 	if (c->dead || b == NULL || (q = calloc(1, sizeof(*q))) == NULL)
 		return;
+	if (c->role == ROLE_CLIENT && c->oqbytes > CLIENT_QUEUE_MAX) {
+		/* A client that does not read: drop it, not our memory. */
+		dlog(LOG_WARNING, "%s (pid %u) does not read; disconnected",
+		     c->name[0] ? c->name : "client", c->pid);
+		free(q);
+		c->dead = 1;
+		return;
+	}
 	b->ref++;
 	q->b = b;
 	*c->oqtail = q;
@@ -625,6 +640,7 @@ static void conn_read(struct conn *c)
 			return;
 		}
 		c->rlen += (size_t)n;
+		c->t_read = now_ms();
 	}
 }
 
@@ -689,7 +705,7 @@ void client_info(struct conn *c, const dtd_frame_t *f)
 static void usage(FILE *fp)
 {
 	fprintf(fp,
-		"usage: dtraced [-dOmqv] [-D dir] [-p pidfile] [-n name]\n"
+		"usage: dtraced [-dFOmqv] [-D dir] [-p pidfile] [-n name]\n"
 		"               [-c command] [-l link] [-S link] [-g secs]\n"
 		"  -O / -m   run as overlord (host) / minion (guest)\n"
 		"  -D dir    state directory (default " DEFAULT_DIR ")\n"
@@ -704,6 +720,8 @@ static void usage(FILE *fp)
 		"  -S path   minion: serve the host link as a unix socket\n"
 		"  -g secs   overlord: keep programs of a vanished consumer\n"
 		"            that long after a restart (default 60)\n"
+		"  -F        no fsync: safe across crashes of dtraced, not\n"
+		"            across power loss (tmpfs, benchmarks)\n"
 		"  -V        print the version\n");
 }
 
@@ -858,9 +876,17 @@ static void tick(void)
 			     HANDSHAKE_MS / 1000);
 			conn_close(c);
 		}
-	for (struct conn *c = D.conns; c; c = c->next)
+	for (struct conn *c = D.conns; c; c = c->next) {
 		if (c->closing && !c->dead && t - c->t_close > 5000)
 			c->dead = 1; /* peer does not read its NAK */
+		if (c->rlen && !c->closing && t - c->t_read > FRAME_IDLE_MS) {
+			dlog(LOG_NOTICE, "%s: partial frame idle for %d s",
+			     c->name[0] ? c->name : "peer",
+			     FRAME_IDLE_MS / 1000);
+			conn_nak(c, NULL, DTD_NAK_PROTO, "frame timed out");
+			conn_close(c);
+		}
+	}
 	if (D.mode == MODE_OVERLORD)
 		ov_tick();
 	else
@@ -885,7 +911,7 @@ int main(int argc, char **argv)
 	D.loglevel = LOG_INFO;
 	D.grace = 60;
 	gethostname(D.name, sizeof(D.name) - 1);
-	while ((opt = getopt(argc, argv, "OmD:p:dqvn:c:l:S:g:Vh")) != -1) {
+	while ((opt = getopt(argc, argv, "OmD:p:dqvn:c:l:S:g:FVh")) != -1) {
 		switch (opt) {
 		case 'O':
 			force = MODE_OVERLORD;
@@ -921,6 +947,9 @@ int main(int argc, char **argv)
 			break;
 		case 'g':
 			D.grace = atoi(optarg);
+			break;
+		case 'F':
+			D.nosync = 1;
 			break;
 		case 'V':
 			printf("dtraced " DTRACED_VERSION

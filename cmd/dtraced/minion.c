@@ -41,6 +41,7 @@
 
 static struct conn *link_c;
 static long long link_retry;
+static int link_listening;
 
 /* Runners we forked (pid -> program), and runners from a previous life
  * whose end we learn by polling their lock. */
@@ -97,7 +98,7 @@ static int append_status(const char *hex, int status)
 	if ((fd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
 		return -1;
 	n = snprintf(line, sizeof(line), "status %d\n", status);
-	r = write(fd, line, (size_t)n) == n && fsync(fd) == 0 ? 0 : -1;
+	r = write(fd, line, (size_t)n) == n && dsync(fd) == 0 ? 0 : -1;
 	close(fd);
 	return r;
 }
@@ -152,7 +153,7 @@ static void runner_main(const char *hex, int runfd)
 	close_range(3, 9, 0);
 	close_range(11, ~0U, 0);
 	n = snprintf(line, sizeof(line), "pid %d\n", getpid());
-	if (write(10, line, (size_t)n) != n || fsync(10) < 0)
+	if (write(10, line, (size_t)n) != n || dsync(10) < 0)
 		_exit(1);
 	fsync_dir("run");
 	unlink(tmp);
@@ -225,12 +226,12 @@ static void runner_main(const char *hex, int runfd)
 	{
 		int tf = open(tmp, O_RDONLY);
 		if (tf >= 0) {
-			fsync(tf);
+			dsync(tf);
 			close(tf);
 		}
 	}
 	n = snprintf(line, sizeof(line), "status %d\n", st);
-	if (write(10, line, (size_t)n) != n || fsync(10) < 0)
+	if (write(10, line, (size_t)n) != n || dsync(10) < 0)
 		_exit(1);
 	/* Killed or cleaned up meanwhile: nobody wants the output. */
 	if (access(in, F_OK) == 0 && rename(tmp, out) == 0)
@@ -614,12 +615,19 @@ static int open_link_listener(void)
 	unlink(sa.sun_path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    listen(fd, 16) < 0) {
-		dlog(LOG_ERR, "cannot serve %s: %s", D.linkpath,
-		     strerror(errno));
+		/* The folder may not exist yet (the overlord creates it):
+		 * try again from the tick. */
+		static int said;
+		if (!said++)
+			dlog(LOG_WARNING, "cannot serve %s yet: %s", D.linkpath,
+			     strerror(errno));
 		close(fd);
-		return -1;
+		link_retry = now_ms() + 200;
+		return 0;
 	}
 	D.linklisten_ev.type = EV_LINKLISTEN;
+	link_listening = 1;
+	dlog(LOG_INFO, "serving the host link at %s", D.linkpath);
 	return epoll_add(fd, &D.linklisten_ev, EPOLLIN);
 }
 
@@ -700,6 +708,9 @@ void mn_tick(void)
 	}
 	if (!D.link_listen && link_c == NULL && t >= link_retry)
 		open_device();
+	if (D.link_listen && !link_listening && t >= link_retry &&
+	    open_link_listener() < 0)
+		link_retry = t + 1000;
 	if (t - last_orphan_check >= 200) {
 		last_orphan_check = t;
 		for (size_t i = 0; i < norphans;) {

@@ -3,7 +3,10 @@
 # packages: the stock kernel (version resolved from linux-image-amd64), its
 # uncompressed vmlinux for PVH boot, its BTF for the host, hypertrace.ko built
 # against the matching headers, and a busybox initramfs with our static
-# binaries. Output: OUT/<kver>/{vmlinux,vmlinux.btf,initrd.cpio.gz,kver}, and
+# binaries, plus the HyperTrace guest programs (dtraced as minion, htguest)
+# with the shared libraries they load, taken from the build directory
+# ($HT_BUILD_DIR, default: OUTDIR's parent, where htvm puts its images).
+# Output: OUT/<kver>/{vmlinux,vmlinux.btf,initrd.cpio.gz,kver}, and
 # OUT/current -> <kver>. Cached: rebuilt only when an input changes.
 #
 # usage: build.sh SRCDIR OUTDIR
@@ -29,12 +32,25 @@ fi
 D=$OUT/$KVER
 mkdir -p "$D"
 
+# The guest's dtraced and program command, if built (the image works
+# without them: init then serves the test agent).
+BUILD=${HT_BUILD_DIR:-$(dirname "$OUT")}
+HTBINS=""
+for b in cmd/dtraced/dtraced cmd/htguest/htguest; do
+	if [ -x "$BUILD/$b" ]; then
+		HTBINS="$HTBINS $BUILD/$b"
+	else
+		log "no $BUILD/$b: the image has no dtraced minion"
+	fi
+done
+
 # Input hash: kernel package version + every source that goes into the image.
 KDEBVER=$(apt-cache show "$KPKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 INPUTS=$( (echo "$KPKG $KDEBVER"; cat "$SRC"/guest/image/build.sh \
 	"$SRC"/guest/image/init "$SRC"/guest/linux/*.c \
 	"$SRC"/guest/linux/Kbuild "$SRC"/include/hypertrace/guest_abi.h \
-	"$SRC"/guest/bin/*.c; ls -l /bin/busybox) | sha256sum | cut -c1-16)
+	"$SRC"/guest/bin/*.c; ls -l /bin/busybox; for b in $HTBINS; do
+	sha256sum "$b"; done) | sha256sum | cut -c1-16)
 if [ -f "$D/stamp" ] && [ "$(cat "$D/stamp")" = "$INPUTS" ]; then
 	ln -sfn "$KVER" "$OUT/current"
 	echo "$D"
@@ -107,6 +123,15 @@ cp "$MB/hypertrace.ko" "$R/mods/"
 for m in $KMODS; do cp "$D/kmods/$m.ko" "$R/mods/"; done
 echo "$KMODS" >"$R/mods/order"
 cp "$D"/bin/* "$R/bin/"
+for b in $HTBINS; do
+	cp "$b" "$R/bin/"
+	# Its shared libraries and the loader, at the paths the host has.
+	for l in $(ldd "$b" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+		$1 ~ /^\/.*ld-linux/ { print $1 }'); do
+		mkdir -p "$R$(dirname "$l")"
+		cp -L "$l" "$R$l"
+	done
+done
 cp "$SRC/guest/image/init" "$R/init"
 chmod 755 "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$D/initrd.cpio.gz.tmp"

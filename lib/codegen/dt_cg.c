@@ -1339,7 +1339,14 @@ static dt_difo_t *cg_difo(dt_cg_t *cg, dt_node_t *n, enum difo_kind k)
 			rt.flags &= (uint8_t)~DIF_TF_BYREF;
 		}
 	}
-	dt_cg_emit(&cg->b, DIF_INSTR_RET(r));
+	/*
+	 * In -E mode an expression statement returns %r0: the linker gives a
+	 * DIFO whose result comes from a uload that load's type, which would
+	 * turn "record nothing" (size 0) into a recorded value.
+	 */
+	dt_cg_emit(
+	    &cg->b,
+	    DIF_INSTR_RET(k == DK_VOID && cg->hypertrace ? DIF_REG_R0 : r));
 	reg_free(cg, r);
 	return dt_cg_difo_finish(&cg->b, &rt, name, flags);
 }

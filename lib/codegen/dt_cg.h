@@ -13,6 +13,16 @@
  *   - subroutine arguments and associative-array keys go through the tuple
  *     stack: flushts, then pushtv (by value) or pushtr (by reference, size
  *     in a register) for each, left to right, then call / ld?aa / st?aa;
+ *     (constant arguments followed by computed ones are materialised at
+ *     their push, which saves registers; the order of effects is kept);
+ *   - registers: %r1..%r7 lowest first, no spilling (D_NOREG), or as many
+ *     as the iregs option says (DTrace's; beyond 8 the verifier refuses);
+ *   - values stored to integer variables narrower than 64 bits are cut to
+ *     their width (registers do not wrap at int width);
+ *   - -E (HyperTrace): member offsets, loads and casts through kernel (BTF)
+ *     types become usetx/uload/uuload/typecast naming symbols in the syntax
+ *     of link/dt_reloc.h; a DIFO returning a guest-typed value ends with a
+ *     typecast and rtype size 0; expression statements return %r0;
  *   - if/else inside a clause: the clause is split into several statements
  *     with the same probe descriptions; hidden clause-local variables
  *     ("%if<n>", listed in prog->vars) carry which branch is taken.
@@ -26,9 +36,10 @@
 
 /*
  * Generates the program for fp into a new dt_prog_t. Returns 0 and sets
- * *progp, or -1 with err filled (D_NOREG when an expression needs more
- * registers than DIF has, and the action-list rules DTrace checks at this
- * stage: D_SPEC_*, D_AGG_SPEC, D_DREC_COMM, ...).
+ * *progp, or -1 with err filled: D_NOREG when an expression needs more
+ * registers than allowed, D_SYM_BADREF for a kernel symbol in -E mode,
+ * D_NOMEM. (The action-order rules, D_SPEC_* and the like, and printf
+ * checks are the front end's.)
  */
 int dt_cg_program(const dt_compile_opts_t *opts, dt_front_prog_t *fp,
 		  dt_prog_t **progp, dt_compile_error_t *err);

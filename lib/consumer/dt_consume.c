@@ -774,6 +774,16 @@ static void dt_printa_joined(dt_consumer_t *c, const char *fmt,
 			r = c->o.aggsortkey ? dt_keycmp(c, kx, ky) : 0;
 			if (r == 0)
 				r = (vx > vy) - (vx < vy);
+			/* ties: the other aggregations in order, then keys */
+			for (uint32_t k = 0; r == 0 && k < na; k++) {
+				long double ax, ay;
+
+				if (k == pos)
+					continue;
+				ax = x[k] ? dt_agg_sortval(c->prog, x[k]) : 0;
+				ay = y[k] ? dt_agg_sortval(c->prog, y[k]) : 0;
+				r = (ax > ay) - (ax < ay);
+			}
 			if (r == 0)
 				r = dt_keycmp(c, kx, ky);
 			if (c->o.aggsortrev)

@@ -25,20 +25,20 @@
 #define DT_ELF_MAXFILE (256u << 20)
 
 static const char *const dt_elf_secnames[] = {
-	[DTELF_SHT_PROG - DTELF_SHT_BASE] = ".dtrace_prog",
-	[DTELF_SHT_STRTAB - DTELF_SHT_BASE] = ".dtrace_strtab",
-	[DTELF_SHT_STMT - DTELF_SHT_BASE] = ".dtrace_stmt",
-	[DTELF_SHT_ECB - DTELF_SHT_BASE] = ".dtrace_ecbdesc",
-	[DTELF_SHT_ACTION - DTELF_SHT_BASE] = ".dtrace_action",
-	[DTELF_SHT_DIFO - DTELF_SHT_BASE] = ".dtrace_difo",
-	[DTELF_SHT_INTTAB - DTELF_SHT_BASE] = ".difo_inttab",
-	[DTELF_SHT_DSTRTAB - DTELF_SHT_BASE] = ".difo_strtab",
-	[DTELF_SHT_SYMTAB - DTELF_SHT_BASE] = ".difo_symtab",
-	[DTELF_SHT_VARTAB - DTELF_SHT_BASE] = ".difo_vartab",
-	[DTELF_SHT_AGG - DTELF_SHT_BASE] = ".dtrace_aggdesc",
-	[DTELF_SHT_FMTS - DTELF_SHT_BASE] = ".dtrace_fmts",
-	[DTELF_SHT_VARS - DTELF_SHT_BASE] = ".dtrace_vars",
-	[DTELF_SHT_OPTS - DTELF_SHT_BASE] = ".dtrace_opts",
+    [DTELF_SHT_PROG - DTELF_SHT_BASE] = ".dtrace_prog",
+    [DTELF_SHT_STRTAB - DTELF_SHT_BASE] = ".dtrace_strtab",
+    [DTELF_SHT_STMT - DTELF_SHT_BASE] = ".dtrace_stmt",
+    [DTELF_SHT_ECB - DTELF_SHT_BASE] = ".dtrace_ecbdesc",
+    [DTELF_SHT_ACTION - DTELF_SHT_BASE] = ".dtrace_action",
+    [DTELF_SHT_DIFO - DTELF_SHT_BASE] = ".dtrace_difo",
+    [DTELF_SHT_INTTAB - DTELF_SHT_BASE] = ".difo_inttab",
+    [DTELF_SHT_DSTRTAB - DTELF_SHT_BASE] = ".difo_strtab",
+    [DTELF_SHT_SYMTAB - DTELF_SHT_BASE] = ".difo_symtab",
+    [DTELF_SHT_VARTAB - DTELF_SHT_BASE] = ".difo_vartab",
+    [DTELF_SHT_AGG - DTELF_SHT_BASE] = ".dtrace_aggdesc",
+    [DTELF_SHT_FMTS - DTELF_SHT_BASE] = ".dtrace_fmts",
+    [DTELF_SHT_VARS - DTELF_SHT_BASE] = ".dtrace_vars",
+    [DTELF_SHT_OPTS - DTELF_SHT_BASE] = ".dtrace_opts",
 };
 
 static const char *dt_elf_secname(uint32_t type)
@@ -49,7 +49,7 @@ static const char *dt_elf_secname(uint32_t type)
 }
 
 static int dt_elf_seterr(dt_elf_err_t *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int dt_elf_seterr(dt_elf_err_t *err, int code, const char *fmt, ...)
 {
@@ -507,7 +507,8 @@ static int dt_w_emit(dt_writer_t *w, int fd, dt_elf_err_t *err)
 
 	names = calloc(w->nsecs, sizeof(*names));
 	if (names == NULL)
-		return dt_elf_seterr(err, EDT_NOMEM, "ELF writer: out of memory");
+		return dt_elf_seterr(err, EDT_NOMEM,
+				     "ELF writer: out of memory");
 	dt_buf_u8(&shstr, 0);
 	names[1] = (uint32_t)shstr.len;
 	dt_buf_put(&shstr, ".shstrtab", sizeof(".shstrtab"));
@@ -544,7 +545,8 @@ static int dt_w_emit(dt_writer_t *w, int fd, dt_elf_err_t *err)
 
 		if (scn == NULL || gelf_getshdr(scn, &sh) == NULL ||
 		    (d = elf_newdata(scn)) == NULL) {
-			dt_elf_seterr(err, EDT_IO, "libelf: %s", elf_errmsg(-1));
+			dt_elf_seterr(err, EDT_IO, "libelf: %s",
+				      elf_errmsg(-1));
 			goto out;
 		}
 		sh.sh_name = names[i];
@@ -559,7 +561,8 @@ static int dt_w_emit(dt_writer_t *w, int fd, dt_elf_err_t *err)
 		d->d_off = 0;
 		d->d_version = EV_CURRENT;
 		if (gelf_update_shdr(scn, &sh) == 0) {
-			dt_elf_seterr(err, EDT_IO, "libelf: %s", elf_errmsg(-1));
+			dt_elf_seterr(err, EDT_IO, "libelf: %s",
+				      elf_errmsg(-1));
 			goto out;
 		}
 	}
@@ -603,8 +606,8 @@ int dt_elf_write_mem(const dt_prog_t *prog, void **bufp, size_t *lenp,
 	}
 	if (dt_w_emit(&w, fd, err) != 0)
 		goto out;
-	if (fstat(fd, &st) != 0 || (buf = malloc((size_t)st.st_size + 1)) ==
-					   NULL) {
+	if (fstat(fd, &st) != 0 ||
+	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		dt_elf_seterr(err, EDT_NOMEM, "ELF writer: out of memory");
 		goto out;
 	}
@@ -635,8 +638,9 @@ int dt_elf_write_file(const dt_prog_t *prog, const char *path,
 	if (dt_elf_write_mem(prog, &buf, &len, err) != 0)
 		return -1;
 	/* a dot-temporary next to the target, so rename is atomic */
-	if (asprintf(&tmp, "%.*s.%s.XXXXXX", slash ? (int)(slash - path + 1) : 0,
-		     path, slash ? slash + 1 : path) < 0) {
+	if (asprintf(&tmp, "%.*s.%s.XXXXXX",
+		     slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) < 0) {
 		free(buf);
 		return dt_elf_seterr(err, EDT_NOMEM, "out of memory");
 	}
@@ -712,15 +716,16 @@ static int dt_r_bad(dt_reader_t *r, uint32_t sec, const char *field,
 		    const char *fmt, ...)
 {
 	char what[384];
-	const char *n = sec < r->nsecs ? dt_elf_secname(r->secs[sec].type)
-				       : NULL;
+	const char *n =
+	    sec < r->nsecs ? dt_elf_secname(r->secs[sec].type) : NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return dt_elf_seterr(r->err, EDT_BADELF, "section %u (%s): field %s: %s",
-			     sec, n ? n : "?", field, what);
+	return dt_elf_seterr(r->err, EDT_BADELF,
+			     "section %u (%s): field %s: %s", sec, n ? n : "?",
+			     field, what);
 }
 
 static int dt_r_nomem(dt_reader_t *r)
@@ -736,22 +741,24 @@ static int dt_r_ref(dt_reader_t *r, uint32_t sec, const char *field,
 	if (ref == 0) {
 		if (optional)
 			return 0;
-		return dt_r_bad(r, sec, field, "missing reference to a %s section",
+		return dt_r_bad(r, sec, field,
+				"missing reference to a %s section",
 				dt_elf_secname(type));
 	}
 	if (ref >= r->nsecs)
 		return dt_r_bad(r, sec, field,
-				"reference %u is past the last section (%u)", ref,
-				r->nsecs - 1);
+				"reference %u is past the last section (%u)",
+				ref, r->nsecs - 1);
 	if (ref != r->next)
-		return dt_r_bad(r, sec, field,
-				"reference %u, expected %u (each object must be "
-				"referenced once, in depth-first order)",
-				ref, r->next);
+		return dt_r_bad(
+		    r, sec, field,
+		    "reference %u, expected %u (each object must be "
+		    "referenced once, in depth-first order)",
+		    ref, r->next);
 	if (r->secs[ref].type != type)
 		return dt_r_bad(r, sec, field,
-				"reference %u is a %s section, expected %s", ref,
-				dt_elf_secname(r->secs[ref].type),
+				"reference %u is a %s section, expected %s",
+				ref, dt_elf_secname(r->secs[ref].type),
 				dt_elf_secname(type));
 	r->next++;
 	return 0;
@@ -767,17 +774,20 @@ static int dt_r_str(dt_reader_t *r, uint32_t sec, const char *field,
 	if (off == DTELF_NOSTR) {
 		if (nullok)
 			return 0;
-		return dt_r_bad(r, sec, field, "absent string not allowed here");
+		return dt_r_bad(r, sec, field,
+				"absent string not allowed here");
 	}
 	if (off >= r->strlen)
-		return dt_r_bad(r, sec, field,
-				"string offset %u outside the string table (%zu "
-				"bytes)",
-				off, r->strlen);
+		return dt_r_bad(
+		    r, sec, field,
+		    "string offset %u outside the string table (%zu "
+		    "bytes)",
+		    off, r->strlen);
 	s = r->strtab + off;
 	e = memchr(s, '\0', r->strlen - off);
 	if (e == NULL)
-		return dt_r_bad(r, sec, field, "unterminated string at %u", off);
+		return dt_r_bad(r, sec, field, "unterminated string at %u",
+				off);
 	*out = strdup(s);
 	if (*out == NULL)
 		return dt_r_nomem(r);
@@ -899,14 +909,14 @@ static int dt_r_difo(dt_reader_t *r, uint32_t sec, dt_difo_t **out)
 	ref = dt_rd32(p + 24);
 	if (dt_r_ref(r, sec, "strtab", ref, DTELF_SHT_DSTRTAB, 1) != 0)
 		return -1;
-	if (ref != 0 && dt_r_bytes(r, sec, ref, "strtab", &d->strtab,
-				   &d->strlen) != 0)
+	if (ref != 0 &&
+	    dt_r_bytes(r, sec, ref, "strtab", &d->strtab, &d->strlen) != 0)
 		return -1;
 	ref = dt_rd32(p + 28);
 	if (dt_r_ref(r, sec, "symtab", ref, DTELF_SHT_SYMTAB, 1) != 0)
 		return -1;
-	if (ref != 0 && dt_r_bytes(r, sec, ref, "symtab", &d->symtab,
-				   &d->symlen) != 0)
+	if (ref != 0 &&
+	    dt_r_bytes(r, sec, ref, "symtab", &d->symtab, &d->symlen) != 0)
 		return -1;
 	ref = dt_rd32(p + 32);
 	if (dt_r_ref(r, sec, "vartab", ref, DTELF_SHT_VARTAB, 1) != 0)
@@ -1004,8 +1014,8 @@ static int dt_r_stmt(dt_reader_t *r, uint32_t sec, dt_stmt_t *s)
 		s->ndesc = ndesc;
 	}
 	for (uint32_t i = 0; i < ndesc; i++) {
-		static const char *const fn[5] = {"target", "provider", "module",
-						  "function", "name"};
+		static const char *const fn[5] = {"target", "provider",
+						  "module", "function", "name"};
 		dt_probedesc_t *d = &s->descs[i];
 		char **f[5] = {&d->target, &d->provider, &d->module,
 			       &d->function, &d->name};
@@ -1067,7 +1077,7 @@ static int dt_r_agg(dt_reader_t *r, uint32_t sec, dt_aggdesc_t *a)
 		a->params[i] = (int64_t)dt_rd64(p + 24 + 8 * i);
 	if (dt_r_size(r, sec, "nkeys",
 		      DTELF_AGG_HDRSZ + (uint64_t)DTELF_AGGKEY_SZ * nkeys +
-			      (has ? 4ull * nkeys : 0)) != 0)
+			  (has ? 4ull * nkeys : 0)) != 0)
 		return -1;
 	if (nkeys != 0) {
 		a->keys = calloc(nkeys, sizeof(*a->keys));
@@ -1081,7 +1091,8 @@ static int dt_r_agg(dt_reader_t *r, uint32_t sec, dt_aggdesc_t *a)
 	}
 	a->nkeys = nkeys;
 	for (uint32_t i = 0; i < nkeys; i++)
-		dt_r_type(p + DTELF_AGG_HDRSZ + DTELF_AGGKEY_SZ * i, &a->keys[i]);
+		dt_r_type(p + DTELF_AGG_HDRSZ + DTELF_AGGKEY_SZ * i,
+			  &a->keys[i]);
 	names = DTELF_AGG_HDRSZ + (size_t)DTELF_AGGKEY_SZ * nkeys;
 	for (uint32_t i = 0; has && i < nkeys; i++) {
 		char field[40];
@@ -1102,8 +1113,8 @@ static int64_t dt_r_table(dt_reader_t *r, uint32_t sec, const char *field,
 
 	if (len == 0 || len % entsz != 0 || len / entsz > UINT32_MAX)
 		return dt_r_bad(r, sec, field,
-				"size %zu is not a positive multiple of %zu", len,
-				entsz);
+				"size %zu is not a positive multiple of %zu",
+				len, entsz);
 	return (int64_t)(len / entsz);
 }
 
@@ -1118,7 +1129,8 @@ static int dt_r_prog(dt_reader_t *r, dt_prog_t *pg)
 		return -1;
 	if (dt_rd32(p) != DTELF_MAGIC)
 		return dt_r_bad(r, DTELF_PROG_SECIDX, "magic",
-				"0x%08x is not 0x%08x", dt_rd32(p), DTELF_MAGIC);
+				"0x%08x is not 0x%08x", dt_rd32(p),
+				DTELF_MAGIC);
 	if (dt_rd32(p + 4) != DTELF_VERSION)
 		return dt_r_bad(r, DTELF_PROG_SECIDX, "version",
 				"format version %u, this reader knows %u",
@@ -1246,10 +1258,10 @@ static int dt_r_prog(dt_reader_t *r, dt_prog_t *pg)
 
 			if (f != DT_NOFMT && f >= pg->nfmts)
 				return dt_elf_seterr(
-					r->err, EDT_BADELF,
-					"statement %u action %u: field fmt: "
-					"format %u does not exist (%u formats)",
-					i, j, f, pg->nfmts);
+				    r->err, EDT_BADELF,
+				    "statement %u action %u: field fmt: "
+				    "format %u does not exist (%u formats)",
+				    i, j, f, pg->nfmts);
 		}
 	return 0;
 }
@@ -1307,8 +1319,8 @@ static int dt_r_precheck(const uint8_t *b, size_t len, dt_elf_err_t *err)
 			for (int k = 0; k < 64; k++)
 				if (sh[k] != 0)
 					return dt_elf_seterr(
-						err, EDT_BADELF,
-						"section 0: must be all zero");
+					    err, EDT_BADELF,
+					    "section 0: must be all zero");
 			continue;
 		}
 		if (type == SHT_NOBITS || type == SHT_NULL)
@@ -1385,10 +1397,10 @@ int dt_elf_read_mem(const void *buf, size_t len, dt_prog_t **progp,
 				    !(i == DTELF_STRTAB_SECIDX &&
 				      sh.sh_type == DTELF_SHT_STRTAB)) {
 					dt_elf_seterr(
-						err, EDT_BADELF,
-						"section %u: type 0x%x not "
-						"allowed here",
-						i, (unsigned)sh.sh_type);
+					    err, EDT_BADELF,
+					    "section %u: type 0x%x not "
+					    "allowed here",
+					    i, (unsigned)sh.sh_type);
 					goto out;
 				}
 			}
@@ -1396,10 +1408,10 @@ int dt_elf_read_mem(const void *buf, size_t len, dt_prog_t **progp,
 		if ((i == DTELF_PROG_SECIDX && sh.sh_type != DTELF_SHT_PROG) ||
 		    (i == DTELF_STRTAB_SECIDX &&
 		     sh.sh_type != DTELF_SHT_STRTAB)) {
-			dt_elf_seterr(err, EDT_BADELF,
-				      "section %u: must be %s", i,
-				      i == DTELF_PROG_SECIDX ? ".dtrace_prog"
-							     : ".dtrace_strtab");
+			dt_elf_seterr(
+			    err, EDT_BADELF, "section %u: must be %s", i,
+			    i == DTELF_PROG_SECIDX ? ".dtrace_prog"
+						   : ".dtrace_strtab");
 			goto out;
 		}
 		if (name == NULL || strcmp(name, want) != 0) {
@@ -1410,8 +1422,8 @@ int dt_elf_read_mem(const void *buf, size_t len, dt_prog_t **progp,
 			goto out;
 		}
 		d = elf_rawdata(scn, NULL);
-		if (sh.sh_size != 0 &&
-		    (d == NULL || d->d_size != sh.sh_size || d->d_buf == NULL)) {
+		if (sh.sh_size != 0 && (d == NULL || d->d_size != sh.sh_size ||
+					d->d_buf == NULL)) {
 			dt_elf_seterr(err, EDT_BADELF, "section %u (%s): %s", i,
 				      want, "cannot read its data");
 			goto out;
@@ -1464,9 +1476,9 @@ int dt_elf_read_file(const char *path, dt_prog_t **progp, dt_elf_err_t *err)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > DT_ELF_MAXFILE) {
 		close(fd);
-		return dt_elf_seterr(err, EDT_IO,
-				     "%s: not a regular file of at most 256 MiB",
-				     path);
+		return dt_elf_seterr(
+		    err, EDT_IO, "%s: not a regular file of at most 256 MiB",
+		    path);
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
@@ -1474,7 +1486,8 @@ int dt_elf_read_file(const char *path, dt_prog_t **progp, dt_elf_err_t *err)
 		return dt_elf_seterr(err, EDT_NOMEM, "out of memory");
 	}
 	while (off < (size_t)st.st_size) {
-		ssize_t n = read(fd, (char *)buf + off, (size_t)st.st_size - off);
+		ssize_t n =
+		    read(fd, (char *)buf + off, (size_t)st.st_size - off);
 
 		if (n <= 0) {
 			close(fd);
@@ -1503,8 +1516,8 @@ int dt_prog_new_ident(dt_prog_t *prog)
 	size_t got = 0;
 
 	while (got < sizeof(prog->ident)) {
-		ssize_t n = getrandom(prog->ident + got,
-				      sizeof(prog->ident) - got, 0);
+		ssize_t n =
+		    getrandom(prog->ident + got, sizeof(prog->ident) - got, 0);
 
 		if (n < 0) {
 			if (errno == EINTR)

@@ -621,6 +621,23 @@ static int pdesc_char(int c)
 	       c == '\\' || c == '$' || c == '`' || c == '+' || c == '~';
 }
 
+/* Appends n bytes to an arena buffer (grown by copying: a macro error may
+ * longjmp out of here, so nothing may be malloc'd). */
+static void pd_append(dt_pcb_t *pcb, char **buf, size_t *len, size_t *cap,
+		      const char *s, size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t nc = (*cap + n + 1) * 2;
+		char *nb = dt_arena_alloc(&pcb->arena, nc);
+		memcpy(nb, *buf, *len);
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
 char *dt_lex_pdesc(dt_pcb_t *pcb, int *line)
 {
 	dt_lex_skip_space(pcb);
@@ -628,10 +645,8 @@ char *dt_lex_pdesc(dt_pcb_t *pcb, int *line)
 	const char *p = pcb->p;
 	if (p >= pcb->end || !pdesc_char((unsigned char)*p))
 		return NULL;
-	size_t cap = 128, n = 0;
-	char *buf = malloc(cap);
-	if (!buf)
-		abort();
+	size_t cap = 64, n = 0;
+	char *buf = dt_arena_alloc(&pcb->arena, cap);
 	while (p < pcb->end && pdesc_char((unsigned char)*p)) {
 		if (*p == '$') {
 			/* macro variable inside a description */
@@ -646,30 +661,13 @@ char *dt_lex_pdesc(dt_pcb_t *pcb, int *line)
 					 (long long)tk.ival);
 			else
 				v = tk.s;
-			size_t vl = strlen(v);
-			while (n + vl + 2 > cap) {
-				cap *= 2;
-				char *nb = realloc(buf, cap);
-				if (!nb)
-					abort();
-				buf = nb;
-			}
-			memcpy(buf + n, v, vl);
-			n += vl;
+			pd_append(pcb, &buf, &n, &cap, v, strlen(v));
 			p = e;
 			continue;
 		}
-		if (n + 2 > cap) {
-			cap *= 2;
-			char *nb = realloc(buf, cap);
-			if (!nb)
-				abort();
-			buf = nb;
-		}
-		buf[n++] = *p++;
+		pd_append(pcb, &buf, &n, &cap, p, 1);
+		p++;
 	}
 	pcb->p = p;
-	char *r = dt_arena_strndup(&pcb->arena, buf, n);
-	free(buf);
-	return r;
+	return buf;
 }

@@ -43,7 +43,8 @@ static int dt_link_foreach(const dt_prog_t *p, dt_difo_fn fn, void *arg)
 
 		if (s->pred != NULL) {
 			snprintf(where, sizeof(where),
-				 "statement %u (line %u) predicate", i, s->line);
+				 "statement %u (line %u) predicate", i,
+				 s->line);
 			if (fn(s->pred, where, arg) != 0)
 				return -1;
 		}
@@ -244,7 +245,7 @@ static int dt_link_rtype(dt_linker_t *l, dt_difo_t *d, const dt_ltype_t *t,
 	case DT_LC_INT:
 	case DT_LC_PTR:
 		d->rtype.kind = DIF_TYPE_CTF;
-		d->rtype.flags &= (uint8_t)~(DIF_TF_BYREF | DIF_TF_BYUREF);
+		d->rtype.flags &= (uint8_t) ~(DIF_TF_BYREF | DIF_TF_BYUREF);
 		d->rtype.size = size;
 		d->flags &= ~(uint32_t)(DT_DIFO_SIGNED | DT_DIFO_POINTER |
 					DT_DIFO_CHARARR);
@@ -347,14 +348,14 @@ static int dt_link_difo(dt_difo_t *d, const char *where, void *arg)
 			if (op == DIF_OP_TYPECAST || op == DIF_OP_ULOAD ||
 			    op == DIF_OP_UULOAD) {
 				uint32_t idx = op == DIF_OP_TYPECAST
-						       ? DIF_INSTR_SYM(w)
-						       : DIF_INSTR_R2(w);
+						   ? DIF_INSTR_SYM(w)
+						   : DIF_INSTR_R2(w);
 
 				if (dt_link_sym(l, d, idx, &sym, &t, &off, sub,
 						sizeof(sub)) != 0 ||
 				    dt_link_rtype(l, d, &t, sub + strlen(sub),
 						  sizeof(sub) - strlen(sub)) !=
-					    0) {
+					0) {
 					snprintf(l->why, l->whylen,
 						 "%s: instruction %u: return "
 						 "type: %s",
@@ -387,8 +388,8 @@ static int dt_link_difo(dt_difo_t *d, const char *where, void *arg)
 					snprintf(sub, sizeof(sub),
 						 "symbol \"%s\": type has no "
 						 "size",
-						 dt_reloc_sym_get(d,
-								  DIF_INSTR_SYM(w)));
+						 dt_reloc_sym_get(
+						     d, DIF_INSTR_SYM(w)));
 					goto fail;
 				}
 			} else {
@@ -403,7 +404,8 @@ static int dt_link_difo(dt_difo_t *d, const char *where, void *arg)
 					 "integer table full or out of memory");
 				goto fail;
 			}
-			d->buf[i] = DIF_INSTR_SETX((uint32_t)idx, DIF_INSTR_RD(w));
+			d->buf[i] =
+			    DIF_INSTR_SETX((uint32_t)idx, DIF_INSTR_RD(w));
 			break;
 		case DIF_OP_ULOAD:
 		case DIF_OP_UULOAD:
@@ -416,8 +418,8 @@ static int dt_link_difo(dt_difo_t *d, const char *where, void *arg)
 					 "uload needs a member or type symbol");
 				goto fail;
 			}
-			if (dt_ltype_loadop(l->btf, &t, op == DIF_OP_UULOAD, &lop,
-					    sub, sizeof(sub)) != 0)
+			if (dt_ltype_loadop(l->btf, &t, op == DIF_OP_UULOAD,
+					    &lop, sub, sizeof(sub)) != 0)
 				goto fail;
 			d->buf[i] = DIF_INSTR_LOAD(lop, DIF_INSTR_R1(w),
 						   DIF_INSTR_RD(w));
@@ -437,9 +439,9 @@ static int dt_link_difo(dt_difo_t *d, const char *where, void *arg)
 			break;
 		}
 		continue;
-fail:
-		snprintf(l->why, l->whylen, "%s: instruction %u (%s): %s", where,
-			 i,
+	fail:
+		snprintf(l->why, l->whylen, "%s: instruction %u (%s): %s",
+			 where, i,
 			 op == DIF_OP_USETX	 ? "usetx"
 			 : op == DIF_OP_TYPECAST ? "typecast"
 			 : op == DIF_OP_ULOAD	 ? "uload"
@@ -544,9 +546,9 @@ static int dt_link_vars(dt_prog_t *p)
 	dt_varset_t s = {0};
 
 	for (uint32_t i = 0; i < p->nvars; i++) {
-		dt_varkey_t *k = dt_varset_find(&s, p->vars[i].v.id,
-						p->vars[i].v.kind,
-						p->vars[i].v.scope, 1);
+		dt_varkey_t *k =
+		    dt_varset_find(&s, p->vars[i].v.id, p->vars[i].v.kind,
+				   p->vars[i].v.scope, 1);
 
 		if (k == NULL)
 			goto nomem;
@@ -556,9 +558,9 @@ static int dt_link_vars(dt_prog_t *p)
 		goto nomem;
 	dt_link_foreach(p, dt_var_apply, &s);
 	for (uint32_t i = 0; i < p->nvars; i++) {
-		dt_varkey_t *k = dt_varset_find(&s, p->vars[i].v.id,
-						p->vars[i].v.kind,
-						p->vars[i].v.scope, 0);
+		dt_varkey_t *k =
+		    dt_varset_find(&s, p->vars[i].v.id, p->vars[i].v.kind,
+				   p->vars[i].v.scope, 0);
 
 		if (k != NULL)
 			p->vars[i].v.type = k->type;
@@ -574,7 +576,7 @@ nomem:
 
 static int dt_link_fail(dt_prog_t *prog, char *err, size_t errlen,
 			const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int dt_link_fail(dt_prog_t *prog, char *err, size_t errlen,
 			const char *fmt, ...)
@@ -604,7 +606,8 @@ int dt_link(dt_prog_t *prog, const dt_link_opts_t *opts, char *err,
 	int flags, rc = -1;
 
 	if (opts != NULL)
-		memcpy(&o, opts, opts->size < sizeof(o) ? opts->size : sizeof(o));
+		memcpy(&o, opts,
+		       opts->size < sizeof(o) ? opts->size : sizeof(o));
 	if (prog->link_error != NULL) {
 		if (err != NULL)
 			snprintf(err, errlen, "%s", prog->link_error);
@@ -613,8 +616,8 @@ int dt_link(dt_prog_t *prog, const dt_link_opts_t *opts, char *err,
 	resolvers = o.resolvers;
 	for (uint32_t i = 0; resolvers == NULL && i < prog->nopts; i++)
 		if (strcmp(prog->opts[i].name, "resolvers") == 0)
-			resolvers = prog->opts[i].value ? prog->opts[i].value
-							: "";
+			resolvers =
+			    prog->opts[i].value ? prog->opts[i].value : "";
 	flags = dt_link_parse_resolvers(resolvers);
 	if (flags < 0)
 		return dt_link_fail(prog, err, errlen,
@@ -634,8 +637,8 @@ int dt_link(dt_prog_t *prog, const dt_link_opts_t *opts, char *err,
 	l.btf = o.btf;
 	if (dt_link_count_relocs(prog) != 0) {
 		if (l.btf == NULL) {
-			const char *path = o.btf_path ? o.btf_path
-						      : "/sys/kernel/btf/vmlinux";
+			const char *path =
+			    o.btf_path ? o.btf_path : "/sys/kernel/btf/vmlinux";
 
 			own = dt_ltype_load(path, why, sizeof(why));
 			if (own == NULL)
@@ -681,11 +684,11 @@ out:
 static int dt_desc_eq(const dt_probedesc_t *a, const dt_probedesc_t *b)
 {
 	return strcmp(a->target ? a->target : "", b->target ? b->target : "") ==
-		       0 &&
+		   0 &&
 	       strcmp(a->provider ? a->provider : "",
 		      b->provider ? b->provider : "") == 0 &&
 	       strcmp(a->module ? a->module : "", b->module ? b->module : "") ==
-		       0 &&
+		   0 &&
 	       strcmp(a->function ? a->function : "",
 		      b->function ? b->function : "") == 0 &&
 	       strcmp(a->name ? a->name : "", b->name ? b->name : "") == 0;
@@ -739,8 +742,9 @@ static int dt_check_difo(const dt_difo_t *h, const dt_difo_t *g,
 	for (uint32_t i = 0; i < h->varlen; i++) {
 		const dif_var_desc_t *x = &h->vartab[i], *y = &g->vartab[i];
 
-		if (x->name != y->name || x->id != y->id || x->kind != y->kind ||
-		    x->scope != y->scope || x->flags != y->flags)
+		if (x->name != y->name || x->id != y->id ||
+		    x->kind != y->kind || x->scope != y->scope ||
+		    x->flags != y->flags)
 			WHY("%s: variable %u changed identity", where, i);
 	}
 	for (uint32_t i = 0; i < h->len; i++) {
@@ -750,28 +754,30 @@ static int dt_check_difo(const dt_difo_t *h, const dt_difo_t *g,
 		switch (hop) {
 		case DIF_OP_USETX:
 			hasreloc = 1;
+			/* any entry: the prefix is the host's, the rest is
+			 * the guest's own offsets and sizes */
 			if (gop != DIF_OP_SETX ||
 			    DIF_INSTR_RD(gw) != DIF_INSTR_RD(hw) ||
-			    DIF_INSTR_INTEGER(gw) < h->intlen ||
 			    DIF_INSTR_INTEGER(gw) >= g->intlen)
 				WHY("%s: instruction %u: usetx must become setx "
-				    "of an appended integer into %%r%u (got "
+				    "into %%r%u of an integer table entry (got "
 				    "%08x)",
 				    where, i, DIF_INSTR_RD(hw), gw);
 			break;
 		case DIF_OP_ULOAD:
 		case DIF_OP_UULOAD: {
-			uint32_t lo = hop == DIF_OP_ULOAD ? DIF_OP_LDSB
-							  : DIF_OP_ULDSB;
-			uint32_t hi = hop == DIF_OP_ULOAD ? DIF_OP_LDX
-							  : DIF_OP_ULDX;
+			uint32_t lo =
+			    hop == DIF_OP_ULOAD ? DIF_OP_LDSB : DIF_OP_ULDSB;
+			uint32_t hi =
+			    hop == DIF_OP_ULOAD ? DIF_OP_LDX : DIF_OP_ULDX;
 
 			hasreloc = 1;
 			if (gop < lo || gop > hi ||
 			    DIF_INSTR_R1(gw) != DIF_INSTR_R1(hw) ||
 			    DIF_INSTR_R2(gw) != 0 ||
 			    DIF_INSTR_RD(gw) != DIF_INSTR_RD(hw))
-				WHY("%s: instruction %u: %s must become a sized "
+				WHY("%s: instruction %u: %s must become a "
+				    "sized "
 				    "%sload with the same registers (got %08x)",
 				    where, i, dt_op_name(hop),
 				    hop == DIF_OP_UULOAD ? "user " : "", gw);
@@ -833,8 +839,8 @@ static int dt_check_stmt(const dt_stmt_t *h, const dt_stmt_t *g, uint32_t gi,
 		const dt_action_t *x = &h->acts[j], *y = &g->acts[j];
 
 		if (x->kind != y->kind || x->ndifo != y->ndifo ||
-		    x->arg != y->arg || x->arg2 != y->arg2 || x->fmt != y->fmt ||
-		    x->nargs != y->nargs ||
+		    x->arg != y->arg || x->arg2 != y->arg2 ||
+		    x->fmt != y->fmt || x->nargs != y->nargs ||
 		    (x->nargs &&
 		     memcmp(x->args, y->args, x->nargs * sizeof(uint64_t))))
 			WHY("statement %u action %u differs", gi, j);
@@ -896,7 +902,7 @@ int dt_link_check(const dt_prog_t *host, const dt_prog_t *guest, char *why,
 	for (uint32_t i = 0; i < host->nopts; i++)
 		if (strcmp(host->opts[i].name, guest->opts[i].name) != 0 ||
 		    (host->opts[i].value == NULL) !=
-			    (guest->opts[i].value == NULL) ||
+			(guest->opts[i].value == NULL) ||
 		    (host->opts[i].value &&
 		     strcmp(host->opts[i].value, guest->opts[i].value) != 0))
 			WHY("option %u differs", i);

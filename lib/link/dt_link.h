@@ -24,10 +24,10 @@ struct btf;
 
 /* Resolver flags (option resolvers=hostname,version). */
 #define DT_RESOLVE_HOSTNAME 0x1 /* glob target against the hostname */
-#define DT_RESOLVE_VERSION 0x2  /* glob target against "Linux-<release>" */
+#define DT_RESOLVE_VERSION  0x2 /* glob target against "Linux-<release>" */
 
 typedef struct dt_link_opts {
-	size_t size;          /* sizeof(struct dt_link_opts) */
+	size_t size;	      /* sizeof(struct dt_link_opts) */
 	const char *btf_path; /* NULL: /sys/kernel/btf/vmlinux */
 	struct btf *btf;      /* already loaded BTF (wins over btf_path) */
 	/*
@@ -38,7 +38,7 @@ typedef struct dt_link_opts {
 	const char *resolvers;
 	const char *hostname; /* NULL: gethostname() */
 	const char *release;  /* NULL: uname -r */
-	int keep_ident;       /* do not make a new identifier (tests) */
+	int keep_ident;	      /* do not make a new identifier (tests) */
 	int no_typecheck;     /* skip DIF type inference */
 } dt_link_opts_t;
 
@@ -68,8 +68,8 @@ int dt_link_target_match(const char *target, uint32_t flags,
  * linked); guest is what a machine returned from dt_link(). Every statement
  * of guest must be, in order, a statement of host (the guest may have dropped
  * statements and probe descriptions that do not target it) whose DIFOs
- * differ only as follows: usetx -> setx of an entry appended to the integer
- * table, uload -> ld{s,u}{b,h,w}/ldx with the same registers, uuload ->
+ * differ only as follows: usetx -> setx (of an existing entry or of one
+ * appended to the integer table), uload -> ld{s,u}{b,h,w}/ldx with the same registers, uuload ->
  * uld{s,u}{b,h,w}/uldx, typecast -> nop; a DIFO with relocations may have a
  * patched return type; variables keep their identity (only their type may
  * change). Everything else (other instructions, tables, aggregations,

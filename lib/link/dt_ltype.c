@@ -23,8 +23,8 @@ struct btf *dt_ltype_load(const char *path, char *why, size_t whylen)
 
 	if (btf == NULL) {
 		if (why != NULL)
-			snprintf(why, whylen, "cannot load BTF from %s: %s", path,
-				 strerror(e ? e : EINVAL));
+			snprintf(why, whylen, "cannot load BTF from %s: %s",
+				 path, strerror(e ? e : EINVAL));
 		return NULL;
 	}
 	return btf;
@@ -32,20 +32,20 @@ struct btf *dt_ltype_load(const char *path, char *why, size_t whylen)
 
 /* D spellings of C base types and the names BTF (gcc/pahole) uses. */
 static const char *const dt_ltype_aliases[][2] = {
-	{"unsigned", "unsigned int"},
-	{"signed", "int"},
-	{"signed int", "int"},
-	{"long", "long int"},
-	{"signed long", "long int"},
-	{"unsigned long", "long unsigned int"},
-	{"unsigned long int", "long unsigned int"},
-	{"long long", "long long int"},
-	{"unsigned long long", "long long unsigned int"},
-	{"unsigned long long int", "long long unsigned int"},
-	{"short", "short int"},
-	{"unsigned short", "short unsigned int"},
-	{"unsigned short int", "short unsigned int"},
-	{"bool", "_Bool"},
+    {"unsigned", "unsigned int"},
+    {"signed", "int"},
+    {"signed int", "int"},
+    {"long", "long int"},
+    {"signed long", "long int"},
+    {"unsigned long", "long unsigned int"},
+    {"unsigned long int", "long unsigned int"},
+    {"long long", "long long int"},
+    {"unsigned long long", "long long unsigned int"},
+    {"unsigned long long int", "long long unsigned int"},
+    {"short", "short int"},
+    {"unsigned short", "short unsigned int"},
+    {"unsigned short int", "short unsigned int"},
+    {"bool", "_Bool"},
 };
 
 static char *dt_trim(char *s)
@@ -73,8 +73,8 @@ static void dt_strip_quals(char *s)
 		for (size_t i = 0; i < 3 && !done; i++) {
 			size_t n = strlen(q[i]);
 
-			if (strncmp(p, q[i], n) == 0 && (p == s || p[-1] == ' ' ||
-							p[-1] == '*') &&
+			if (strncmp(p, q[i], n) == 0 &&
+			    (p == s || p[-1] == ' ' || p[-1] == '*') &&
 			    (p[n] == ' ' || p[n] == '*' || p[n] == '\0')) {
 				memmove(p, p + n, strlen(p + n) + 1);
 				done = 1;
@@ -112,11 +112,11 @@ static int32_t dt_ltype_base(const struct btf *btf, const char *name)
 	id = btf__find_by_name_kind(btf, name, BTF_KIND_INT);
 	if (id > 0)
 		return id;
-	for (size_t i = 0; i < sizeof(dt_ltype_aliases) / sizeof(dt_ltype_aliases[0]);
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof(dt_ltype_aliases) / sizeof(dt_ltype_aliases[0]); i++)
 		if (strcmp(name, dt_ltype_aliases[i][0]) == 0)
-			return btf__find_by_name_kind(btf, dt_ltype_aliases[i][1],
-						      BTF_KIND_INT);
+			return btf__find_by_name_kind(
+			    btf, dt_ltype_aliases[i][1], BTF_KIND_INT);
 	return -1;
 }
 
@@ -185,7 +185,8 @@ int64_t dt_ltype_size(const struct btf *btf, const dt_ltype_t *t)
 	if (sz < 0)
 		return -1;
 	for (uint32_t i = 0; i < t->ndims; i++) {
-		if (t->dims[i] != 0 && (uint64_t)sz > (uint64_t)INT64_MAX / t->dims[i])
+		if (t->dims[i] != 0 &&
+		    (uint64_t)sz > (uint64_t)INT64_MAX / t->dims[i])
 			return -1;
 		sz *= t->dims[i];
 	}
@@ -224,7 +225,8 @@ enum dt_lclass dt_ltype_class(const struct btf *btf, const dt_ltype_t *t,
 		if (size)
 			*size = bt->size;
 		if (is_signed)
-			*is_signed = (btf_int_encoding(bt) & BTF_INT_SIGNED) != 0;
+			*is_signed =
+			    (btf_int_encoding(bt) & BTF_INT_SIGNED) != 0;
 		return DT_LC_INT;
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
@@ -302,9 +304,10 @@ int dt_ltype_member(const struct btf *btf, const dt_ltype_t *t,
 	while (*p != '\0') {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		int32_t rid = cur > 0 ? btf__resolve_type(btf, (uint32_t)cur) : -1;
+		int32_t rid =
+		    cur > 0 ? btf__resolve_type(btf, (uint32_t)cur) : -1;
 		const struct btf_type *bt =
-			rid > 0 ? btf__type_by_id(btf, (uint32_t)rid) : NULL;
+		    rid > 0 ? btf__type_by_id(btf, (uint32_t)rid) : NULL;
 		uint32_t mtype = 0;
 		int bitfield = 0;
 

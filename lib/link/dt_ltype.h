@@ -24,7 +24,7 @@ typedef struct dt_ltype {
 /* Classes of a type, for loads and return types. */
 enum dt_lclass {
 	DT_LC_VOID,
-	DT_LC_INT,  /* integer, enum, bool, char */
+	DT_LC_INT, /* integer, enum, bool, char */
 	DT_LC_PTR,
 	DT_LC_AGGR, /* struct, union */
 	DT_LC_ARRAY,

@@ -73,7 +73,8 @@ static int dt_reloc_path_ok(const char *p)
 			if (!inname)
 				return 0;
 			inname = 0;
-		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		} else if ((*p >= 'a' && *p <= 'z') ||
+			   (*p >= 'A' && *p <= 'Z') ||
 			   (*p >= '0' && *p <= '9') || *p == '_') {
 			inname = 1;
 		} else {

@@ -15,7 +15,9 @@
 #include <bpf/btf.h>
 
 /* type names are truncated on purpose when absurdly long */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #include "types/dt_type.h"
 

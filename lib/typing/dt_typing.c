@@ -180,12 +180,12 @@ static void dt_defs_free(dt_defs_t *s)
 enum {
 	U_R1 = 0x1,
 	U_R2 = 0x2,
-	U_RD = 0x4,     /* reads rd */
-	U_DEF = 0x8,    /* writes rd */
-	U_TDEF = 0x10,  /* typecast: type-only redefinition of rd */
-	U_VLD = 0x20,   /* loads a variable */
-	U_VST = 0x40,   /* stores a variable */
-	U_STK = 0x80,   /* reads the tuple stack */
+	U_RD = 0x4,    /* reads rd */
+	U_DEF = 0x8,   /* writes rd */
+	U_TDEF = 0x10, /* typecast: type-only redefinition of rd */
+	U_VLD = 0x20,  /* loads a variable */
+	U_VST = 0x40,  /* stores a variable */
+	U_STK = 0x80,  /* reads the tuple stack */
 	U_PUSH = 0x100,
 	U_POP = 0x200,
 	U_FLUSH = 0x400
@@ -298,7 +298,7 @@ static uint32_t dt_op_varkey(dif_instr_t w)
 typedef struct dt_state {
 	dt_defs_t reg[DIF_DIR_NREGS];  /* type definitions */
 	dt_defs_t data[DIF_DIR_NREGS]; /* data definitions */
-	dt_defs_t vars;                /* reaching variable stores */
+	dt_defs_t vars;		       /* reaching variable stores */
 	uint32_t sdepth;
 	uint32_t stack[DIF_DTR_NREGS];
 	int sbad;    /* stacks differ between incoming paths */
@@ -420,11 +420,14 @@ int dt_ifg_build(const dt_difo_t *d, dt_ifg_t *g, char *why, size_t whylen)
 			    DIF_INSTR_RD(w) >= DIF_DIR_NREGS)
 				goto badreg;
 			if (((u & U_R1) &&
-			     dt_defs_copy(&nd->r1, &cur.reg[DIF_INSTR_R1(w)])) ||
+			     dt_defs_copy(&nd->r1,
+					  &cur.reg[DIF_INSTR_R1(w)])) ||
 			    ((u & U_R2) &&
-			     dt_defs_copy(&nd->r2, &cur.reg[DIF_INSTR_R2(w)])) ||
+			     dt_defs_copy(&nd->r2,
+					  &cur.reg[DIF_INSTR_R2(w)])) ||
 			    ((u & U_RD) &&
-			     dt_defs_copy(&nd->rd, &cur.reg[DIF_INSTR_RD(w)])) ||
+			     dt_defs_copy(&nd->rd,
+					  &cur.reg[DIF_INSTR_RD(w)])) ||
 			    ((u & U_TDEF) &&
 			     dt_defs_copy(&nd->data,
 					  &cur.data[DIF_INSTR_RD(w)])))
@@ -435,8 +438,8 @@ int dt_ifg_build(const dt_difo_t *d, dt_ifg_t *g, char *why, size_t whylen)
 				for (uint32_t j = 0; j < cur.vars.n; j++) {
 					dt_defs_t one = {0};
 
-					if (dt_op_varkey(d->buf[cur.vars.v[j]]) !=
-					    key)
+					if (dt_op_varkey(
+						d->buf[cur.vars.v[j]]) != key)
 						continue;
 					if (dt_defs_set1(&one, cur.vars.v[j]) ||
 					    dt_defs_union(&nd->var, &one)) {
@@ -449,10 +452,11 @@ int dt_ifg_build(const dt_difo_t *d, dt_ifg_t *g, char *why, size_t whylen)
 			nd->sdepth = cur.sbad ? UINT32_MAX : cur.sdepth;
 			memcpy(nd->stack, cur.stack, sizeof(nd->stack));
 			if ((u & U_STK) && cur.sbad) {
-				snprintf(why, whylen,
-					 "instruction %u: the tuple stack "
-					 "differs between the paths reaching it",
-					 i);
+				snprintf(
+				    why, whylen,
+				    "instruction %u: the tuple stack "
+				    "differs between the paths reaching it",
+				    i);
 				goto out;
 			}
 			if (u & U_PUSH) {
@@ -483,7 +487,8 @@ int dt_ifg_build(const dt_difo_t *d, dt_ifg_t *g, char *why, size_t whylen)
 			if (u & U_VST && dt_vars_store(d, &cur.vars, i) != 0)
 				goto nomem;
 			if ((u & U_DEF) && DIF_INSTR_RD(w) != 0) {
-				if (dt_defs_set1(&cur.reg[DIF_INSTR_RD(w)], i) ||
+				if (dt_defs_set1(&cur.reg[DIF_INSTR_RD(w)],
+						 i) ||
 				    dt_defs_set1(&cur.data[DIF_INSTR_RD(w)], i))
 					goto nomem;
 			}
@@ -491,7 +496,7 @@ int dt_ifg_build(const dt_difo_t *d, dt_ifg_t *g, char *why, size_t whylen)
 			    dt_defs_set1(&cur.reg[DIF_INSTR_RD(w)], i))
 				goto nomem;
 			continue;
-badreg:
+		badreg:
 			snprintf(why, whylen,
 				 "instruction %u: register out of range", i);
 			goto out;
@@ -533,7 +538,8 @@ const char *dt_ty_name(const dt_difo_t *d, const dt_ty_t *t, char *buf,
 		return "string";
 	default:
 		s = dt_reloc_sym_get(d, t->sym);
-		snprintf(buf, len, "%s%s", t->kind == DT_TY_SYMOFF ? "uint64 | " : "",
+		snprintf(buf, len, "%s%s",
+			 t->kind == DT_TY_SYMOFF ? "uint64 | " : "",
 			 s ? s : "?");
 		return buf;
 	}
@@ -592,8 +598,8 @@ static const dif_var_desc_t *dt_var_of(const dt_difo_t *d, dif_instr_t w)
 	for (uint32_t i = 0; i < d->varlen; i++) {
 		const dif_var_desc_t *v = &d->vartab[i];
 
-		if (((uint32_t)v->scope << 24 | (uint32_t)v->kind << 16 | v->id) ==
-		    key)
+		if (((uint32_t)v->scope << 24 | (uint32_t)v->kind << 16 |
+		     v->id) == key)
 			return v;
 	}
 	return NULL;
@@ -609,7 +615,7 @@ typedef struct dt_tyctx {
 } dt_tyctx_t;
 
 static int dt_ty_err(dt_tyctx_t *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static int dt_ty_err(dt_tyctx_t *c, const char *fmt, ...)
 {
@@ -681,8 +687,9 @@ static int dt_ty_use(dt_tyctx_t *c, const dt_defs_t *s, uint32_t reg,
 			t = c->g->nodes[j].type;
 		}
 		if (t.kind == DT_TY_NONE)
-			return dt_ty_err(c, "%%r%u: instruction %u defines no "
-					    "value",
+			return dt_ty_err(c,
+					 "%%r%u: instruction %u defines no "
+					 "value",
 					 reg, j);
 		if (out->kind == DT_TY_BOTTOM) {
 			*out = t;
@@ -694,11 +701,11 @@ static int dt_ty_use(dt_tyctx_t *c, const dt_defs_t *s, uint32_t reg,
 			continue;
 		if (t.kind == DT_TY_STRING || out->kind == DT_TY_STRING)
 			return dt_ty_err(
-				c,
-				"%%r%u: its definitions disagree: %s (from "
-				"instruction %u) and %s (from instruction %u)",
-				reg, dt_ty_name(d, out, b1, sizeof(b1)), from,
-				dt_ty_name(d, &t, b2, sizeof(b2)), j);
+			    c,
+			    "%%r%u: its definitions disagree: %s (from "
+			    "instruction %u) and %s (from instruction %u)",
+			    reg, dt_ty_name(d, out, b1, sizeof(b1)), from,
+			    dt_ty_name(d, &t, b2, sizeof(b2)), j);
 		if (out->kind == DT_TY_INT && t.kind == DT_TY_KTYPE) {
 			*out = t; /* an integer constant as a NULL pointer */
 		} else if (!(out->kind == DT_TY_KTYPE && t.kind == DT_TY_INT)) {
@@ -797,8 +804,9 @@ static int dt_ty_instr(dt_tyctx_t *c)
 		break;
 	case DIF_OP_ULOAD:
 	case DIF_OP_UULOAD:
-		if (dt_ty_not_string(c, &t1, r1, "not an address of a kernel "
-						 "object"))
+		if (dt_ty_not_string(c, &t1, r1,
+				     "not an address of a kernel "
+				     "object"))
 			return -1;
 		if (dt_ty_sym(c, r2, DT_RELOC_MEMBER, DT_RELOC_TYPE, 1,
 			      op == DIF_OP_UULOAD) != 0)
@@ -813,8 +821,9 @@ static int dt_ty_instr(dt_tyctx_t *c)
 		break;
 	case DIF_OP_SETS:
 		if (DIF_INSTR_STRING(w) >= d->strlen)
-			return dt_ty_err(c, "string %u outside the table (%u "
-					    "bytes)",
+			return dt_ty_err(c,
+					 "string %u outside the table (%u "
+					 "bytes)",
 					 DIF_INSTR_STRING(w), d->strlen);
 		nd->type.kind = DT_TY_STRING;
 		break;
@@ -837,7 +846,8 @@ static int dt_ty_instr(dt_tyctx_t *c)
 	case DIF_OP_LDLS:
 	case DIF_OP_LDGAA:
 	case DIF_OP_LDTAA:
-		if (op == DIF_OP_LDGS && DIF_INSTR_VAR(w) < DIF_VAR_OTHER_UBASE) {
+		if (op == DIF_OP_LDGS &&
+		    DIF_INSTR_VAR(w) < DIF_VAR_OTHER_UBASE) {
 			if (dt_is_string_builtin(DIF_INSTR_VAR(w)))
 				nd->type.kind = DT_TY_STRING;
 			break;
@@ -851,8 +861,9 @@ static int dt_ty_instr(dt_tyctx_t *c)
 			nd->type.kind = DT_TY_STRING;
 		break;
 	case DIF_OP_STB ... DIF_OP_STX:
-		if (dt_ty_not_string(c, &t1, r1, "and cannot be stored by "
-						 "value"))
+		if (dt_ty_not_string(c, &t1, r1,
+				     "and cannot be stored by "
+				     "value"))
 			return -1;
 		break;
 	default:
@@ -883,8 +894,7 @@ typedef struct dt_tcarg {
 	size_t whylen;
 } dt_tcarg_t;
 
-static int dt_typing_one(const dt_difo_t *d, const char *where,
-			 dt_tcarg_t *a)
+static int dt_typing_one(const dt_difo_t *d, const char *where, dt_tcarg_t *a)
 {
 	dt_ifg_t g;
 	char sub[512];
@@ -908,8 +918,8 @@ int dt_typing_check(const dt_prog_t *p, const struct btf *btf, char *why,
 	for (uint32_t i = 0; i < p->nstmts; i++) {
 		const dt_stmt_t *s = &p->stmts[i];
 
-		snprintf(where, sizeof(where), "statement %u (line %u) predicate",
-			 i, s->line);
+		snprintf(where, sizeof(where),
+			 "statement %u (line %u) predicate", i, s->line);
 		if (s->pred != NULL && dt_typing_one(s->pred, where, &a) != 0)
 			return -1;
 		for (uint32_t j = 0; j < s->nacts; j++)

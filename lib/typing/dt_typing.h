@@ -27,7 +27,7 @@ typedef struct dt_bb {
 
 typedef struct dt_cfg {
 	uint32_t nbbs;
-	dt_bb_t *bbs;   /* in instruction order; bbs[0] is the entry */
+	dt_bb_t *bbs;	/* in instruction order; bbs[0] is the entry */
 	uint32_t *bbof; /* block of each instruction */
 } dt_cfg_t;
 
@@ -41,7 +41,7 @@ void dt_cfg_free(dt_cfg_t *cfg);
 
 /* Pseudo definitions: the implicit %r0 node (bottom), and "no definition"
  * (the register is undefined on some path). */
-#define DT_DEF_R0 0xfffffffeu
+#define DT_DEF_R0   0xfffffffeu
 #define DT_DEF_NONE 0xffffffffu
 
 typedef struct dt_defs {
@@ -51,12 +51,12 @@ typedef struct dt_defs {
 
 enum dt_tykind {
 	DT_TY_NONE = 0, /* no value (cmp, branches, stores) */
-	DT_TY_BOTTOM,   /* %r0 / NULL: converts to any type */
-	DT_TY_INT,      /* an integer or an untyped address */
-	DT_TY_STRING,   /* a D string */
-	DT_TY_KTYPE,    /* a kernel type named by symbol sym ("type ..." or
+	DT_TY_BOTTOM,	/* %r0 / NULL: converts to any type */
+	DT_TY_INT,	/* an integer or an untyped address */
+	DT_TY_STRING,	/* a D string */
+	DT_TY_KTYPE,	/* a kernel type named by symbol sym ("type ..." or
 			   "member ...": the type of the member) */
-	DT_TY_SYMOFF    /* "uint64 | sym": the value of usetx sym */
+	DT_TY_SYMOFF	/* "uint64 | sym": the value of usetx sym */
 };
 
 typedef struct dt_ty {
@@ -67,12 +67,12 @@ typedef struct dt_ty {
 typedef struct dt_ifg_node {
 	dt_defs_t r1, r2, rd; /* definitions of the registers read (rd: when
 				 rd is read: stores, ret, copys, typecast) */
-	dt_defs_t data;       /* typecast: the data definitions behind it */
-	dt_defs_t var;        /* variable loads: reaching stores in the DIFO */
+	dt_defs_t data;	      /* typecast: the data definitions behind it */
+	dt_defs_t var;	      /* variable loads: reaching stores in the DIFO */
 	uint32_t sdepth;      /* tuple stack depth before the instruction */
 	uint32_t stack[8];    /* the pushes making up that stack */
-	dt_ty_t type;         /* the type of the value it defines */
-	int reached;          /* some path from the entry reaches it */
+	dt_ty_t type;	      /* the type of the value it defines */
+	int reached;	      /* some path from the entry reaches it */
 } dt_ifg_node_t;
 
 typedef struct dt_ifg {

@@ -20,15 +20,15 @@
 #include "link/dt_link.h"
 
 static const char *const progs[] = {
-	"BEGIN { trace(curthread->pid); exit(0); }",
-	"BEGIN { trace(curthread->comm); }",
-	"BEGIN { trace(curthread->real_parent->real_parent->tgid); }",
-	"BEGIN /curthread->pid != 0/ { self->p = curthread->real_parent; "
-	"@c[curthread->comm] = count(); }",
-	"BEGIN { trace(((struct task_struct *)arg0)[2].pid); "
-	"trace(curthread->comm[1]); }",
-	"BEGIN { x = curthread->pid + 1; printf(\"%d %s\\n\", x, "
-	"stringof(curthread->comm)); }",
+    "BEGIN { trace(curthread->pid); exit(0); }",
+    "BEGIN { trace(curthread->comm); }",
+    "BEGIN { trace(curthread->real_parent->real_parent->tgid); }",
+    "BEGIN /curthread->pid != 0/ { self->p = curthread->real_parent; "
+    "@c[curthread->comm] = count(); }",
+    "BEGIN { trace(((struct task_struct *)arg0)[2].pid); "
+    "trace(curthread->comm[1]); }",
+    "BEGIN { x = curthread->pid + 1; printf(\"%d %s\\n\", x, "
+    "stringof(curthread->comm)); }",
 };
 
 static dt_prog_t *compile(const char *src, int ht)
@@ -71,6 +71,10 @@ static void same_difo(const dt_difo_t *u, const dt_difo_t *l,
 					 h->inttab[DIF_INSTR_INTEGER(b)]);
 			continue;
 		}
+		/* expression statements return %r0 in -E mode */
+		if (op == DIF_OP_RET && DIF_INSTR_OP(b) == DIF_OP_RET &&
+		    h->rtype.size == 0 && DIF_INSTR_RD(a) == 0)
+			continue;
 		if (a != b)
 			fail_msg("instruction %u: linked %08x, plain %08x: %s",
 				 i, a, b, src);
@@ -117,7 +121,8 @@ static void test_link_matches_host(void **state)
 				for (d = 0; d < hs->acts[a].ndifo; d++)
 					same_difo(us->acts[a].difo[d],
 						  ls->acts[a].difo[d],
-						  hs->acts[a].difo[d], progs[k]);
+						  hs->acts[a].difo[d],
+						  progs[k]);
 		}
 		assert_true(dt_link_count_relocs(u) > 0);
 		assert_int_equal(dt_link_count_relocs(l), 0);
@@ -130,7 +135,7 @@ static void test_link_matches_host(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_matches_host),
+	    cmocka_unit_test(test_link_matches_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,7 +185,7 @@ struct sentprog {
 
 static int cmd_consume(int argc, char **argv)
 {
-	const char *dir = NULL, *sentlog = NULL;
+	const char *dir = NULL, *sentlog = NULL, *dest = NULL;
 	int n = 1, nguests = 1, opt, flags = 0, timeout = 60, err = 0, bad = 0,
 	    hold = 0, delay = 0;
 	size_t smin = 200, smax = 4000;
@@ -195,7 +195,7 @@ static int cmd_consume(int argc, char **argv)
 	double t0;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "D:n:g:s:L:t:rH:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "D:n:g:s:L:t:rH:w:G:")) != -1) {
 		switch (opt) {
 		case 'D':
 			dir = optarg;
@@ -224,6 +224,9 @@ static int cmd_consume(int argc, char **argv)
 		case 'w':
 			delay = atoi(optarg);
 			break;
+		case 'G':
+			dest = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -250,7 +253,7 @@ static int cmd_consume(int argc, char **argv)
 		dtd_ident_random(sp[i].ident);
 		SHA256(p, sz, h);
 		hexs(h, 32, sp[i].hash);
-		if (dtd_client_send_elf(c, sp[i].ident, NULL, NULL, p, sz) <
+		if (dtd_client_send_elf(c, sp[i].ident, NULL, dest, p, sz) <
 		    0) {
 			fprintf(stderr, "consume: program %d: %s\n", i,
 				dtd_client_errmsg(c));
@@ -319,7 +322,8 @@ static int cmd_consume(int argc, char **argv)
 				char g[256], hh[65];
 				if (!reply_ok(m.data, m.len, g, hh) ||
 				    strcmp(hh, sp[j].hash) ||
-				    strcmp(g, m.guest)) {
+				    strcmp(g, m.guest) ||
+				    (dest && strcmp(dest, m.guest))) {
 					fprintf(
 					    stderr,
 					    "BAD reply from %s (status "

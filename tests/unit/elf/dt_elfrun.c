@@ -19,9 +19,9 @@ static uint64_t dt_er_now(clockid_t c)
 int dt_elfrun(const dt_prog_t *prog, FILE *out, FILE *err)
 {
 	static const dt_probe_t probes[] = {
-		{1, "dtrace", "", "", "BEGIN"},
-		{2, "dtrace", "", "", "END"},
-		{3, "dtrace", "", "", "ERROR"},
+	    {1, "dtrace", "", "", "BEGIN"},
+	    {2, "dtrace", "", "", "END"},
+	    {3, "dtrace", "", "", "ERROR"},
 	};
 	dt_eopts_t eo;
 	dt_copts_t co;
@@ -35,8 +35,8 @@ int dt_elfrun(const dt_prog_t *prog, FILE *out, FILE *err)
 	memset(&co, 0, sizeof(co));
 	co.testing = 1;
 	for (uint32_t i = 0; i < prog->nopts; i++) {
-		if (dt_eopts_set(&eo, prog->opts[i].name, prog->opts[i].value) !=
-		    1)
+		if (dt_eopts_set(&eo, prog->opts[i].name,
+				 prog->opts[i].value) != 1)
 			continue;
 		if (strcmp(prog->opts[i].name, "quiet") == 0)
 			co.quiet = 1;

@@ -22,11 +22,10 @@ static uint32_t dt_pg_n(uint64_t *s, uint32_t n)
 
 static const char *dt_pg_word(uint64_t *s)
 {
-	static const char *const w[] = {"", "syscall", "read", "entry",
-					"vm1", "vm*", "Linux-6.*", "fbt",
-					"vfs_read", "return", "%d\\n", "x",
-					"count", "self->ts", "uint64_t",
-					"char [16]"};
+	static const char *const w[] = {
+	    "",		 "syscall",  "read",	 "entry",    "vm1",   "vm*",
+	    "Linux-6.*", "fbt",	     "vfs_read", "return",   "%d\\n", "x",
+	    "count",	 "self->ts", "uint64_t", "char [16]"};
 
 	return w[dt_pg_n(s, sizeof(w) / sizeof(w[0]))];
 }
@@ -122,17 +121,18 @@ dt_prog_t *dt_proggen(uint64_t seed)
 		if (dt_pg_n(s, 2))
 			st2->pred = dt_pg_difo(s);
 		for (uint32_t j = 0; j < na; j++) {
-			dt_action_t *a = dt_stmt_add_action(st2,
-							    1 + dt_pg_n(s, 9));
+			dt_action_t *a =
+			    dt_stmt_add_action(st2, 1 + dt_pg_n(s, 9));
 			uint32_t k = dt_pg_n(s, 4), m = dt_pg_n(s, 3);
 
 			a->arg = dt_pg_next(s);
 			a->arg2 = dt_pg_n(s, 2) ? dt_pg_next(s) : 0;
-			a->fmt = p->nfmts && dt_pg_n(s, 2) ? dt_pg_n(s, p->nfmts)
-							   : DT_NOFMT;
+			a->fmt = p->nfmts && dt_pg_n(s, 2)
+				     ? dt_pg_n(s, p->nfmts)
+				     : DT_NOFMT;
 			for (uint32_t x = 0; x < k; x++)
-				dt_action_add_difo(a, dt_pg_n(s, 5) ? dt_pg_difo(s)
-								   : NULL);
+				dt_action_add_difo(
+				    a, dt_pg_n(s, 5) ? dt_pg_difo(s) : NULL);
 			for (uint32_t x = 0; x < m; x++)
 				dt_action_add_arg(a, dt_pg_next(s));
 		}
@@ -154,8 +154,8 @@ dt_prog_t *dt_proggen(uint64_t seed)
 			a->key_type_names = calloc(a->nkeys, sizeof(char *));
 			for (uint32_t j = 0; j < a->nkeys; j++)
 				a->key_type_names[j] =
-					dt_pg_n(s, 3) ? strdup(dt_pg_word(s))
-						      : NULL;
+				    dt_pg_n(s, 3) ? strdup(dt_pg_word(s))
+						  : NULL;
 		}
 		for (int j = 0; j < 4; j++)
 			a->params[j] = (int64_t)dt_pg_next(s);
@@ -172,7 +172,8 @@ dt_prog_t *dt_proggen(uint64_t seed)
 		v.flags = (uint16_t)dt_pg_n(s, 3);
 		dt_pg_type(s, &v.type);
 		snprintf(name, sizeof(name), "v%u", i);
-		dt_prog_add_var(p, name, &v, dt_pg_n(s, 2) ? dt_pg_word(s) : NULL,
+		dt_prog_add_var(p, name, &v,
+				dt_pg_n(s, 2) ? dt_pg_word(s) : NULL,
 				dt_pg_n(s, 3));
 	}
 	n = dt_pg_n(s, 3);
@@ -192,7 +193,8 @@ int dt_proggen_equal_all(const dt_prog_t *a, const dt_prog_t *b, char *why,
 {
 	if (dt_prog_equal(a, b, why, whylen) != 0)
 		return -1;
-	if (memcmp(a->ident, b->ident, 16) || memcmp(a->srcident, b->srcident, 16)) {
+	if (memcmp(a->ident, b->ident, 16) ||
+	    memcmp(a->srcident, b->srcident, 16)) {
 		snprintf(why, whylen, "identifiers differ");
 		return -1;
 	}
@@ -203,14 +205,16 @@ int dt_proggen_equal_all(const dt_prog_t *a, const dt_prog_t *b, char *why,
 	for (uint32_t i = 0; i < a->naggs; i++) {
 		const dt_aggdesc_t *x = &a->aggs[i], *y = &b->aggs[i];
 
-		if ((x->key_type_names == NULL) != (y->key_type_names == NULL)) {
+		if ((x->key_type_names == NULL) !=
+		    (y->key_type_names == NULL)) {
 			snprintf(why, whylen, "agg %u key names presence", i);
 			return -1;
 		}
 		for (uint32_t j = 0; x->key_type_names && j < x->nkeys; j++)
 			if (!dt_pg_streq(x->key_type_names[j],
 					 y->key_type_names[j])) {
-				snprintf(why, whylen, "agg %u key name %u", i, j);
+				snprintf(why, whylen, "agg %u key name %u", i,
+					 j);
 				return -1;
 			}
 	}

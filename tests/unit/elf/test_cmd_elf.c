@@ -211,8 +211,8 @@ static void test_link_cmd(void **state)
 	}
 	assert_null(dt_cmd_elf_load(in, NULL, NULL, &mode, &status));
 	assert_int_equal(status, 1);
-	assert_null(dt_cmd_elf_load("/nonexistent/x.elf", NULL, NULL, &mode,
-				    &status));
+	assert_null(
+	    dt_cmd_elf_load("/nonexistent/x.elf", NULL, NULL, &mode, &status));
 	assert_int_equal(status, 2);
 	dt_prog_free(p);
 }
@@ -230,9 +230,9 @@ static void test_xopts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_emit_reemit),
-		cmocka_unit_test(test_link_cmd),
-		cmocka_unit_test(test_xopts),
+	    cmocka_unit_test(test_emit_reemit),
+	    cmocka_unit_test(test_link_cmd),
+	    cmocka_unit_test(test_xopts),
 	};
 	int rc;
 

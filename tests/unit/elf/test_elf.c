@@ -51,8 +51,11 @@ static dt_prog_t *build_full(void)
 	d->symlen = 11;
 	d->varlen = 1;
 	d->vartab = calloc(1, sizeof(*d->vartab));
-	d->vartab[0] = (dif_var_desc_t){.name = 1, .id = 0x500, .kind = 1,
-					.scope = 1, .flags = 3,
+	d->vartab[0] = (dif_var_desc_t){.name = 1,
+					.id = 0x500,
+					.kind = 1,
+					.scope = 1,
+					.flags = 3,
 					.type = {0, 3, 1, 0, 8}};
 	d->rtype = (dif_type_t){1, 0, 1, 0, 256};
 	d->rtype_name = strdup("string");
@@ -157,7 +160,8 @@ static void test_file_roundtrip(void **state)
 static void test_patch_constant(void **state)
 {
 	dt_prog_t *p = build_full(), *q = NULL;
-	const uint8_t want[8] = {0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
+	const uint8_t want[8] = {0x88, 0x77, 0x66, 0x55,
+				 0x44, 0x33, 0x22, 0x11};
 	dt_elf_err_t err;
 	uint8_t *b;
 	size_t l, n = 0;
@@ -190,7 +194,8 @@ static void expect_bad(const void *b, size_t l, const char *needle)
 	assert_null(q);
 	assert_true(err.code == EDT_BADELF || err.code == EDT_NOMEM);
 	if (needle != NULL && strstr(err.msg, needle) == NULL)
-		fail_msg("error \"%s\" does not mention \"%s\"", err.msg, needle);
+		fail_msg("error \"%s\" does not mention \"%s\"", err.msg,
+			 needle);
 }
 
 static void test_truncations(void **state)
@@ -289,13 +294,13 @@ static void test_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_roundtrip),
-		cmocka_unit_test(test_generated_roundtrip),
-		cmocka_unit_test(test_file_roundtrip),
-		cmocka_unit_test(test_patch_constant),
-		cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_every_byte),
-		cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_full_roundtrip),
+	    cmocka_unit_test(test_generated_roundtrip),
+	    cmocka_unit_test(test_file_roundtrip),
+	    cmocka_unit_test(test_patch_constant),
+	    cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_every_byte),
+	    cmocka_unit_test(test_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,7 +45,7 @@ static dt_prog_t *build(uint64_t k)
 		d->rtype.size = i == 1 ? 4 : 8;
 		d->flags = DT_DIFO_SIGNED;
 		d->rtype_name = strdup(i == 1 ? "int" : "int64_t");
-		a = dt_stmt_add_action(s, i == 0	  ? DT_ACT_DIFEXPR
+		a = dt_stmt_add_action(s, i == 0   ? DT_ACT_DIFEXPR
 					  : i == 1 ? DT_ACT_PRINTF
 						   : DT_ACT_EXIT);
 		if (i == 1)
@@ -135,7 +135,7 @@ static void test_run_and_patch(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_run_and_patch),
+	    cmocka_unit_test(test_run_and_patch),
 	};
 
 	elfrun_path = argc > 1 ? argv[1] : "./elfrun";

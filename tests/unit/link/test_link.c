@@ -87,10 +87,11 @@ static void bt_load(const char *path, bt_dump_t *d)
 			    strcmp(cur->kind, "UNION") == 0)) {
 			bt_member_t m = {0};
 
-			if (sscanf(line, "\t'%63[^']' type_id=%u bits_offset=%u",
+			if (sscanf(line,
+				   "\t'%63[^']' type_id=%u bits_offset=%u",
 				   m.name, &m.type, &m.bits) == 3) {
-				cur->m = realloc(cur->m,
-						 (cur->nm + 1) * sizeof(*cur->m));
+				cur->m = realloc(cur->m, (cur->nm + 1) *
+							     sizeof(*cur->m));
 				cur->m[cur->nm++] = m;
 			}
 		}
@@ -194,7 +195,7 @@ static dt_difo_t *mk_difo(const dif_instr_t *ins, uint32_t n,
 	return d;
 }
 
-#define LDCUR(r) DIF_INSTR_LDV(DIF_OP_LDGS, DIF_VAR_CURTHREAD, r)
+#define LDCUR(r)     DIF_INSTR_LDV(DIF_OP_LDGS, DIF_VAR_CURTHREAD, r)
 #define ADD(a, b, d) DIF_INSTR_FMT(DIF_OP_ADD, a, b, d)
 
 /* The kernel-member programs of the issue, as -E compiles them. */
@@ -204,10 +205,11 @@ static dt_difo_t *prog_difo(int which)
 {
 	switch (which) {
 	case P_COMM: { /* trace(curthread->comm) */
-		static const char *const s[] = {"offsetof struct task_struct comm",
-						"type char [16]"};
-		dif_instr_t i[] = {LDCUR(1), DIF_INSTR_USETX(0, 2), ADD(1, 2, 1),
-				   DIF_INSTR_TYPECAST(1, 1), DIF_INSTR_RET(1)};
+		static const char *const s[] = {
+		    "offsetof struct task_struct comm", "type char [16]"};
+		dif_instr_t i[] = {LDCUR(1), DIF_INSTR_USETX(0, 2),
+				   ADD(1, 2, 1), DIF_INSTR_TYPECAST(1, 1),
+				   DIF_INSTR_RET(1)};
 		dt_difo_t *d = mk_difo(i, 5, s, 2, NULL, 0);
 
 		d->rtype.size = 0;
@@ -215,10 +217,10 @@ static dt_difo_t *prog_difo(int which)
 	}
 	case P_PPID: { /* trace(curthread->real_parent->pid) */
 		static const char *const s[] = {
-			"offsetof struct task_struct real_parent",
-			"member struct task_struct real_parent",
-			"offsetof struct task_struct pid",
-			"member struct task_struct pid"};
+		    "offsetof struct task_struct real_parent",
+		    "member struct task_struct real_parent",
+		    "offsetof struct task_struct pid",
+		    "member struct task_struct pid"};
 		dif_instr_t i[] = {LDCUR(1),
 				   DIF_INSTR_USETX(0, 2),
 				   ADD(1, 2, 1),
@@ -232,10 +234,10 @@ static dt_difo_t *prog_difo(int which)
 	}
 	case P_UID: { /* trace(curthread->cred->uid.val) */
 		static const char *const s[] = {
-			"offsetof struct task_struct cred",
-			"member struct task_struct cred",
-			"offsetof struct cred uid.val",
-			"member struct cred uid.val"};
+		    "offsetof struct task_struct cred",
+		    "member struct task_struct cred",
+		    "offsetof struct cred uid.val",
+		    "member struct cred uid.val"};
 		dif_instr_t i[] = {LDCUR(3),
 				   DIF_INSTR_USETX(0, 4),
 				   ADD(3, 4, 3),
@@ -247,13 +249,16 @@ static dt_difo_t *prog_difo(int which)
 
 		return mk_difo(i, 8, s, 4, NULL, 0);
 	}
-	case P_SIZEOF: { /* x = 5; trace(x < sizeof(struct task_struct) ? ...) */
+	case P_SIZEOF: { /* x = 5; trace(x < sizeof(struct task_struct) ? ...)
+			  */
 		static const char *const s[] = {"sizeof struct task_struct"};
 		static const uint64_t n[] = {5};
-		dif_instr_t i[] = {DIF_INSTR_SETX(0, 1), DIF_INSTR_USETX(0, 2),
+		dif_instr_t i[] = {DIF_INSTR_SETX(0, 1),
+				   DIF_INSTR_USETX(0, 2),
 				   DIF_INSTR_CMP(DIF_OP_CMP, 1, 2),
 				   DIF_INSTR_BRANCH(DIF_OP_BL, 5),
-				   DIF_INSTR_MOV(2, 1), DIF_INSTR_RET(1)};
+				   DIF_INSTR_MOV(2, 1),
+				   DIF_INSTR_RET(1)};
 
 		return mk_difo(i, 6, s, 1, n, 1);
 	}
@@ -267,13 +272,14 @@ static dt_difo_t *prog_difo(int which)
 	}
 	default: { /* no relocations: execname == "bash" */
 		dt_difo_t *d;
-		dif_instr_t i[] = {DIF_INSTR_LDV(DIF_OP_LDGS, DIF_VAR_EXECNAME, 1),
-				   DIF_INSTR_SETS(0, 2),
-				   DIF_INSTR_CMP(DIF_OP_SCMP, 1, 2),
-				   DIF_INSTR_SETX(0, 1),
-				   DIF_INSTR_BRANCH(DIF_OP_BNE, 6),
-				   DIF_INSTR_SETX(1, 1),
-				   DIF_INSTR_RET(1)};
+		dif_instr_t i[] = {
+		    DIF_INSTR_LDV(DIF_OP_LDGS, DIF_VAR_EXECNAME, 1),
+		    DIF_INSTR_SETS(0, 2),
+		    DIF_INSTR_CMP(DIF_OP_SCMP, 1, 2),
+		    DIF_INSTR_SETX(0, 1),
+		    DIF_INSTR_BRANCH(DIF_OP_BNE, 6),
+		    DIF_INSTR_SETX(1, 1),
+		    DIF_INSTR_RET(1)};
 		static const uint64_t n[] = {0, 1};
 
 		d = mk_difo(i, 7, NULL, 0, n, 2);
@@ -312,8 +318,8 @@ static dt_difo_t *linked_difo(dt_prog_t *p, int k)
 
 static dt_prog_t *link_with(const dt_prog_t *src, const char *btf)
 {
-	dt_link_opts_t o = {.size = sizeof(o), .btf_path = btf,
-			    .resolvers = "none"};
+	dt_link_opts_t o = {
+	    .size = sizeof(o), .btf_path = btf, .resolvers = "none"};
 	dt_elf_err_t e;
 	dt_prog_t *p = dt_prog_copy(src, &e);
 	char err[1024];
@@ -344,10 +350,12 @@ static uint32_t normalise(const dt_difo_t *d, uint64_t *out)
 		if (w == DIF_INSTR_NOP)
 			continue;
 		if (op == DIF_OP_SETX)
-			out[n++] = (uint64_t)op << 56 | (uint64_t)DIF_INSTR_RD(w) << 48 |
+			out[n++] = (uint64_t)op << 56 |
+				   (uint64_t)DIF_INSTR_RD(w) << 48 |
 				   d->inttab[DIF_INSTR_INTEGER(w)];
 		else if (op >= DIF_OP_BA && op <= DIF_OP_BLEU)
-			out[n++] = DIF_INSTR_BRANCH(op, map[DIF_INSTR_LABEL(w)]);
+			out[n++] =
+			    DIF_INSTR_BRANCH(op, map[DIF_INSTR_LABEL(w)]);
 		else
 			out[n++] = w;
 	}
@@ -417,10 +425,11 @@ static void check_against(const char *btfpath)
 		assert_int_equal(na, nb);
 		for (uint32_t i = 0; i < na; i++)
 			if (a[i] != b[i])
-				fail_msg("%s: program %d instruction %u: linked "
-					 "%llx, direct %llx",
-					 btfpath, k, i, (unsigned long long)a[i],
-					 (unsigned long long)b[i]);
+				fail_msg(
+				    "%s: program %d instruction %u: linked "
+				    "%llx, direct %llx",
+				    btfpath, k, i, (unsigned long long)a[i],
+				    (unsigned long long)b[i]);
 		dt_difo_free(dir);
 	}
 	/* return types */
@@ -432,8 +441,8 @@ static void check_against(const char *btfpath)
 	assert_int_equal(linked_difo(p, P_UID)->rtype.size, 4);
 	assert_false(linked_difo(p, P_UID)->flags & DT_DIFO_SIGNED);
 	/* sizeof, against libbpf and the struct line of bpftool */
-	assert_int_equal(dt_ltype_parse(btf, "struct task_struct", &ts, NULL, 0),
-			 0);
+	assert_int_equal(
+	    dt_ltype_parse(btf, "struct task_struct", &ts, NULL, 0), 0);
 	assert_int_equal(linked_difo(p, P_SIZEOF)->inttab[1],
 			 (uint64_t)btf__resolve_size(btf, (uint32_t)ts.id));
 	assert_int_equal(DIF_INSTR_OP(linked_difo(p, P_ULOAD)->buf[1]),
@@ -442,16 +451,15 @@ static void check_against(const char *btfpath)
 	/* identifiers: linked from src */
 	assert_memory_equal(p->srcident, src->ident, 16);
 	assert_memory_not_equal(p->ident, src->ident, 16);
-	print_message("%s: comm@%llu real_parent@%llu pid@%llu cred@%llu "
-		      "uid.val@%llu, sizeof(task_struct)=%llu\n",
-		      btfpath,
-		      (unsigned long long)bt_offset(&bt, "task_struct", "comm"),
-		      (unsigned long long)bt_offset(&bt, "task_struct",
-						    "real_parent"),
-		      (unsigned long long)bt_offset(&bt, "task_struct", "pid"),
-		      (unsigned long long)bt_offset(&bt, "task_struct", "cred"),
-		      (unsigned long long)bt_offset(&bt, "cred", "uid.val"),
-		      (unsigned long long)linked_difo(p, P_SIZEOF)->inttab[1]);
+	print_message(
+	    "%s: comm@%llu real_parent@%llu pid@%llu cred@%llu "
+	    "uid.val@%llu, sizeof(task_struct)=%llu\n",
+	    btfpath, (unsigned long long)bt_offset(&bt, "task_struct", "comm"),
+	    (unsigned long long)bt_offset(&bt, "task_struct", "real_parent"),
+	    (unsigned long long)bt_offset(&bt, "task_struct", "pid"),
+	    (unsigned long long)bt_offset(&bt, "task_struct", "cred"),
+	    (unsigned long long)bt_offset(&bt, "cred", "uid.val"),
+	    (unsigned long long)linked_difo(p, P_SIZEOF)->inttab[1]);
 	bt_free(&bt);
 	btf__free(btf);
 	dt_prog_free(p);
@@ -484,9 +492,9 @@ static void test_symbols(void **state)
 	assert_int_equal(dt_reloc_sym_parse("frob int", &s, why, sizeof(why)),
 			 -1);
 	assert_non_null(strstr(why, "unknown kind"));
-	assert_int_equal(dt_reloc_sym_parse("offsetof struct x a..b", &s, why,
-					    sizeof(why)),
-			 -1);
+	assert_int_equal(
+	    dt_reloc_sym_parse("offsetof struct x a..b", &s, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "bad member path"));
 	dt_difo_free(d);
 }
@@ -499,29 +507,30 @@ static void test_types(void **state)
 	uint8_t op;
 
 	assert_non_null(btf);
-	assert_int_equal(dt_ltype_parse(btf, "char [16]", &t, why, sizeof(why)), 0);
+	assert_int_equal(dt_ltype_parse(btf, "char [16]", &t, why, sizeof(why)),
+			 0);
 	assert_int_equal(dt_ltype_size(btf, &t), 16);
 	assert_true(dt_ltype_is_chararr(btf, &t));
-	assert_int_equal(dt_ltype_parse(btf, "unsigned long", &t, why, sizeof(why)),
-			 0);
+	assert_int_equal(
+	    dt_ltype_parse(btf, "unsigned long", &t, why, sizeof(why)), 0);
 	assert_int_equal(dt_ltype_size(btf, &t), 8);
 	assert_int_equal(dt_ltype_loadop(btf, &t, 0, &op, why, sizeof(why)), 0);
 	assert_int_equal(op, DIF_OP_LDX);
 	assert_int_equal(dt_ltype_parse(btf, "short", &t, why, sizeof(why)), 0);
 	assert_int_equal(dt_ltype_loadop(btf, &t, 1, &op, why, sizeof(why)), 0);
 	assert_int_equal(op, DIF_OP_ULDSH);
-	assert_int_equal(dt_ltype_parse(btf, "userland struct file * *", &t, why,
-					sizeof(why)),
+	assert_int_equal(dt_ltype_parse(btf, "userland struct file * *", &t,
+					why, sizeof(why)),
 			 0);
 	assert_int_equal(t.nptr, 2);
-	assert_int_equal(dt_ltype_parse(btf, "struct no_such_thing", &t, why,
-					sizeof(why)),
-			 -1);
+	assert_int_equal(
+	    dt_ltype_parse(btf, "struct no_such_thing", &t, why, sizeof(why)),
+	    -1);
 	assert_non_null(strstr(why, "does not exist"));
-	assert_int_equal(dt_ltype_parse(btf, "struct task_struct", &t, why,
-					sizeof(why)),
-			 0);
-	assert_int_equal(dt_ltype_loadop(btf, &t, 0, &op, why, sizeof(why)), -1);
+	assert_int_equal(
+	    dt_ltype_parse(btf, "struct task_struct", &t, why, sizeof(why)), 0);
+	assert_int_equal(dt_ltype_loadop(btf, &t, 0, &op, why, sizeof(why)),
+			 -1);
 	assert_non_null(strstr(why, "struct or union"));
 	btf__free(btf);
 }
@@ -551,20 +560,20 @@ static void mutate_all(const dt_prog_t *host, const dt_prog_t *guest,
 		const dt_stmt_t *gs = &guest->stmts[s];
 
 		for (int k = -1; k < (int)gs->acts[0].ndifo; k++) {
-			const dt_difo_t *gd = k < 0 ? gs->pred : gs->acts[0].difo[k];
+			const dt_difo_t *gd =
+			    k < 0 ? gs->pred : gs->acts[0].difo[k];
 
 			if (gd == NULL)
 				continue;
 			for (uint32_t i = 0; i < gd->len; i++) {
 				static const uint32_t flips[] = {
-					0x1, 0x100, 0x10000, 0x1000000, 0x4000000};
+				    0x1, 0x100, 0x10000, 0x1000000, 0x4000000};
 
 				for (size_t f = 0; f < 5; f++) {
 					dt_prog_t *m = dt_prog_copy(guest, &e);
-					dt_difo_t *md = k < 0 ? m->stmts[s].pred
-							      : m->stmts[s]
-									.acts[0]
-									.difo[k];
+					dt_difo_t *md =
+					    k < 0 ? m->stmts[s].pred
+						  : m->stmts[s].acts[0].difo[k];
 					dif_instr_t w = md->buf[i] ^ flips[f];
 					uint32_t op = DIF_INSTR_OP(w),
 						 gop = DIF_INSTR_OP(md->buf[i]);
@@ -572,7 +581,8 @@ static void mutate_all(const dt_prog_t *host, const dt_prog_t *guest,
 					/* another valid sized load for the same
 					 * registers is a legal link result */
 					if (op != gop &&
-					    ((op >= DIF_OP_LDSB && op <= DIF_OP_LDX &&
+					    ((op >= DIF_OP_LDSB &&
+					      op <= DIF_OP_LDX &&
 					      gop >= DIF_OP_LDSB &&
 					      gop <= DIF_OP_LDX) ||
 					     (op >= DIF_OP_ULDSB &&
@@ -589,20 +599,21 @@ static void mutate_all(const dt_prog_t *host, const dt_prog_t *guest,
 						/* only a retarget of a
 						 * relocated setx may pass */
 						const dt_difo_t *hd =
-							k < 0 ? host->stmts[s].pred
-							      : host->stmts[s]
-									.acts[0]
-									.difo[k];
+						    k < 0 ? host->stmts[s].pred
+							  : host->stmts[s]
+								.acts[0]
+								.difo[k];
 
 						if (DIF_INSTR_OP(hd->buf[i]) !=
-							    DIF_OP_USETX ||
+							DIF_OP_USETX ||
 						    op != DIF_OP_SETX)
-							fail_msg("%s: statement "
-								 "%u difo %d "
-								 "instruction %u "
-								 "^%x accepted",
-								 label, s, k, i,
-								 flips[f]);
+							fail_msg(
+							    "%s: statement "
+							    "%u difo %d "
+							    "instruction %u "
+							    "^%x accepted",
+							    label, s, k, i,
+							    flips[f]);
 						(*tried)--;
 					}
 					dt_prog_free(m);
@@ -709,9 +720,10 @@ static void test_link_errors(void **state)
 static void test_vars(void **state)
 {
 	dt_prog_t *p = dt_prog_new();
-	dt_link_opts_t o = {.size = sizeof(o), .btf_path = HOST_BTF,
-			    .keep_ident = 1};
-	dif_var_desc_t v = {.id = 0x500, .kind = DIFV_KIND_SCALAR,
+	dt_link_opts_t o = {
+	    .size = sizeof(o), .btf_path = HOST_BTF, .keep_ident = 1};
+	dif_var_desc_t v = {.id = 0x500,
+			    .kind = DIFV_KIND_SCALAR,
 			    .scope = DIFV_SCOPE_THREAD,
 			    .type = {DIF_TYPE_CTF, 0, 0, 0, 4}};
 	char err[512];
@@ -744,11 +756,13 @@ static void test_vars(void **state)
 static uint32_t count_stmts(const char *resolvers, const char *host,
 			    const char *rel, char names[][16])
 {
-	static const char *const targets[] = {"", "myvm", "myvm*", "othervm",
-					      "Linux-6.1*", "Linux-5.*", "*"};
+	static const char *const targets[] = {
+	    "", "myvm", "myvm*", "othervm", "Linux-6.1*", "Linux-5.*", "*"};
 	dt_prog_t *p = dt_prog_new();
-	dt_link_opts_t o = {.size = sizeof(o), .resolvers = resolvers,
-			    .hostname = host, .release = rel,
+	dt_link_opts_t o = {.size = sizeof(o),
+			    .resolvers = resolvers,
+			    .hostname = host,
+			    .release = rel,
 			    .no_typecheck = 0};
 	char err[256];
 	uint32_t n;
@@ -760,7 +774,8 @@ static uint32_t count_stmts(const char *resolvers, const char *host,
 		dt_stmt_add_desc(s, targets[i], "syscall", "", "read", "entry");
 	}
 	/* a statement with two descriptions for two targets */
-	dt_stmt_add_desc(&p->stmts[3], "myvm2", "syscall", "", "write", "entry");
+	dt_stmt_add_desc(&p->stmts[3], "myvm2", "syscall", "", "write",
+			 "entry");
 	assert_int_equal(dt_link(p, &o, err, sizeof(err)), 0);
 	n = p->nstmts;
 	for (uint32_t i = 0; i < n; i++)
@@ -799,8 +814,8 @@ static void test_resolvers(void **state)
 	/* the program's own option is used when the caller gives none */
 	{
 		dt_prog_t *p = dt_prog_new();
-		dt_link_opts_t o = {.size = sizeof(o), .hostname = "h",
-				    .release = "6.1"};
+		dt_link_opts_t o = {
+		    .size = sizeof(o), .hostname = "h", .release = "6.1"};
 		char err[256];
 
 		dt_stmt_add_desc(dt_prog_add_stmt(p), "Linux-6*", "", "", "",
@@ -814,24 +829,26 @@ static void test_resolvers(void **state)
 
 int main(void)
 {
-	const char *src = getenv("HT_SOURCE_ROOT"), *bld = getenv("HT_BUILD_ROOT");
+	const char *src = getenv("HT_SOURCE_ROOT"),
+		   *bld = getenv("HT_BUILD_ROOT");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_symbols),
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_host_btf),
-		cmocka_unit_test(test_guest_btf),
-		cmocka_unit_test(test_host_check),
-		cmocka_unit_test(test_link_errors),
-		cmocka_unit_test(test_vars),
-		cmocka_unit_test(test_resolvers),
+	    cmocka_unit_test(test_symbols),
+	    cmocka_unit_test(test_types),
+	    cmocka_unit_test(test_host_btf),
+	    cmocka_unit_test(test_guest_btf),
+	    cmocka_unit_test(test_host_check),
+	    cmocka_unit_test(test_link_errors),
+	    cmocka_unit_test(test_vars),
+	    cmocka_unit_test(test_resolvers),
 	};
 
 	if (src != NULL) {
 		char cmd[4200];
 		FILE *f;
 
-		snprintf(cmd, sizeof(cmd), "sh '%s/tests/unit/link/guest-btf.sh' "
-					   "'%s' '%s'",
+		snprintf(cmd, sizeof(cmd),
+			 "sh '%s/tests/unit/link/guest-btf.sh' "
+			 "'%s' '%s'",
 			 src, src, bld ? bld : "");
 		f = popen(cmd, "r");
 		if (f != NULL) {

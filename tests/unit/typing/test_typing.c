@@ -58,8 +58,8 @@ static void must_pass(const char *text, const char *syms, const struct btf *b)
 	dt_difo_free(d);
 }
 
-static void must_fail(const char *text, const char *syms,
-		      const struct btf *b, const char *msg)
+static void must_fail(const char *text, const char *syms, const struct btf *b,
+		      const char *msg)
 {
 	dt_difo_t *d = as(text, syms);
 	char why[512] = "";
@@ -174,16 +174,18 @@ static void test_pass(void **state)
 		  "ret %r1\n",
 		  NULL, NULL);
 	/* a kernel member read, as -E compiles it, with and without BTF */
-	snprintf(buf, sizeof(buf),
-		 "ldgs 0x100, %%r1\n%s\n", word(DIF_INSTR_USETX(0, 2)));
+	snprintf(buf, sizeof(buf), "ldgs 0x100, %%r1\n%s\n",
+		 word(DIF_INSTR_USETX(0, 2)));
 	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
 		 "add %%r1, %%r2, %%r1\n%s\nret %%r1\n",
 		 word(DIF_INSTR_ULOAD(DIF_OP_ULOAD, 1, 1, 1)));
-	must_pass(buf, "offsetof struct task_struct pid|"
-		       "member struct task_struct pid",
+	must_pass(buf,
+		  "offsetof struct task_struct pid|"
+		  "member struct task_struct pid",
 		  NULL);
-	must_pass(buf, "offsetof struct task_struct pid|"
-		       "member struct task_struct pid",
+	must_pass(buf,
+		  "offsetof struct task_struct pid|"
+		  "member struct task_struct pid",
 		  btf);
 	/* typecast then ret */
 	snprintf(buf, sizeof(buf), "ldgs 0x100, %%r1\n%s\nret %%r1\n",
@@ -208,10 +210,11 @@ static void test_fail(void **state)
 		  "instruction 0 (add %r1, %r2, %r3): %r1 is used before it "
 		  "is set");
 	must_fail("sets \"a\", %r1\nsetx 1, %r2\nmul %r1, %r2, %r3\nret %r3\n",
-		  NULL, NULL, "instruction 2 (mul %r1, %r2, %r3): %r1 is a "
-			      "string, not a number");
-	must_fail("sets \"a\", %r1\nadd %r1, %r1, %r3\nret %r3\n",
-		  NULL, NULL, "%r1 and %r1 are both strings");
+		  NULL, NULL,
+		  "instruction 2 (mul %r1, %r2, %r3): %r1 is a "
+		  "string, not a number");
+	must_fail("sets \"a\", %r1\nadd %r1, %r1, %r3\nret %r3\n", NULL, NULL,
+		  "%r1 and %r1 are both strings");
 	must_fail("sets \"a\", %r1\n"
 		  "tst %r1\n"
 		  "be L1\n"
@@ -285,7 +288,7 @@ static void test_random(void **state)
 
 			if (op >= DIF_OP_BA && op <= DIF_OP_BLEU)
 				d->buf[i] = DIF_INSTR_BRANCH(
-					op, i + 1 + rnd(&s) % (d->len - i));
+				    op, i + 1 + rnd(&s) % (d->len - i));
 			else
 				d->buf[i] = op << 24 | r;
 		}
@@ -309,11 +312,11 @@ static void test_random(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cfg),
-		cmocka_unit_test(test_ifg_vars_stack),
-		cmocka_unit_test(test_pass),
-		cmocka_unit_test(test_fail),
-		cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_cfg),
+	    cmocka_unit_test(test_ifg_vars_stack),
+	    cmocka_unit_test(test_pass),
+	    cmocka_unit_test(test_fail),
+	    cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
