@@ -79,11 +79,26 @@ build_asan() {
 		ASAN_OPTIONS=detect_leaks=1 meson_unit build-asan
 }
 
+# The DTrace suites are shared test data beside the repository (CI and
+# developers have ../shared/conformance); HT_CONFORMANCE_DIR overrides.
+conformance_dir() {
+	local d
+	for d in "${HT_CONFORMANCE_DIR:-}" "$ROOT/../shared/conformance" \
+		/work/shared/conformance; do
+		[ -n "$d" ] && [ -f "$d/pure-d.txt" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
 conformance() {
+	local dir
+	dir=$(conformance_dir) || {
+		echo "conformance suites not found (set HT_CONFORMANCE_DIR)"
+		return 1
+	}
 	tests/conformance/run --dtrace "$ROOT/build/cmd/dtrace/dtrace" \
-		--list ../shared/conformance/pure-d.txt \
-		--list ../shared/conformance/pure-d-err.txt \
-		--out "$OUT/conformance"
+		--suite-dir "$dir" --list "$dir/pure-d.txt" \
+		--list "$dir/pure-d-err.txt" --out "$OUT/conformance"
 }
 
 e2e() {
@@ -106,6 +121,10 @@ e2e() {
 	echo "$p passed, $f failed"
 	[ "$f" -eq 0 ]
 }
+
+if d=$(conformance_dir); then
+	export HT_CONFORMANCE_DIR=$d CONFORMANCE_DIR=$d
+fi
 
 start=$SECONDS
 phase build 900 build_main
