@@ -25,7 +25,8 @@ phase() {
 	local log=$OUT/phase-$name.log
 	echo "=== phase $name (budget ${budget}s) ==="
 	local t0=$SECONDS rc
-	timeout --kill-after=10 "$budget" "$@" 2>&1 | tee "$log"
+	timeout --kill-after=10 "$budget" bash -c '"$@"' phase-"$name" "$@" \
+		2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	local dt=$((SECONDS - t0))
 	local pf p f
@@ -125,6 +126,11 @@ e2e() {
 if d=$(conformance_dir); then
 	export HT_CONFORMANCE_DIR=$d CONFORMANCE_DIR=$d
 fi
+
+# Phases run under timeout(1) in a child bash, which needs the functions.
+export -f counts_from meson_unit build_main build_asan conformance_dir \
+	conformance e2e
+export ROOT OUT
 
 start=$SECONDS
 phase build 900 build_main
