@@ -351,9 +351,25 @@ int main(int argc, char **argv)
 				val = prog->opts[i].value;
 			}
 			rc = dt_eopts_set(&eo, name, val);
+			/* compiler options the command line checks */
+			if (pass == 0 && strcmp(name, "stdc") == 0 &&
+			    (val == NULL || strlen(val) != 1 ||
+			     !strchr("acst", val[0])))
+				rc = -1;
+			if (pass == 0 && strcmp(name, "version") == 0 &&
+			    (val == NULL || strtod(val, NULL) > 2.0))
+				rc = -1;
 			if (rc < 0) {
-				fprintf(stderr, "dtrace: failed to set option "
-						"%s: Invalid value\n", name);
+				if (pass == 0)
+					fprintf(stderr, "dtrace: failed to set -x "
+							"%s: Invalid value for "
+							"specified option\n",
+						name);
+				else
+					fprintf(stderr, "dtrace: failed to set "
+							"option %s: Invalid value "
+							"for specified option\n",
+						name);
 				return 1;
 			}
 			if (rc == 0)

@@ -25,7 +25,8 @@
  *           guest a reply comes from on the way back.
  *   KILL    u16 namelen, name[namelen] (guest; empty: every guest)
  *   CLEANUP u32 count, count x { u16 len, name[len] } (none: all guests)
- *   INFO    empty request; the ACK carries a JSON document.
+ *   INFO    optional request text "status|guests json|text" (empty:
+ *           status as JSON); the ACK carries the answer.
  *   ACK     request specific (HELLO: the peer's HELLO body; INFO: JSON).
  *   NAK     u32 code, then a UTF-8 message to the end.
  *

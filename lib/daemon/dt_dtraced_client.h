@@ -67,7 +67,11 @@ dtd_client_t *dtd_client_open_flags(const char *dir, int kind, uint32_t subs,
 				    const char *name, int flags, int *errp);
 void dtd_client_close(dtd_client_t *c);
 
-/* The socket, for poll(): readable when dtd_client_recv has something. */
+/*
+ * The socket, for poll(). Replies that arrive while a call waits for its
+ * ACK are queued inside the client, where poll() cannot see them: after
+ * any send, drain with dtd_client_recv(c, &m, 0) until it returns 0.
+ */
 int dtd_client_fd(const dtd_client_t *c);
 
 /*

@@ -107,7 +107,7 @@ int dt_eopts_set(dt_eopts_t *o, const char *name, const char *value)
 			continue;
 		if (dt_parse_size(value, &v) != 0)
 			return -1;
-		if (strcmp(name, "strsize") == 0 && v == 0)
+		if (strcmp(name, "strsize") == 0 && v < 2)
 			return -1;
 		*(uint64_t *)((char *)o + sz[i].off) = v;
 		return 0;
@@ -129,6 +129,17 @@ int dt_eopts_set(dt_eopts_t *o, const char *name, const char *value)
 			o->bufpolicy = DT_BUF_FILL;
 		else if (strcmp(value, "ring") == 0)
 			o->bufpolicy = DT_BUF_RING;
+		else
+			return -1;
+		return 0;
+	}
+	if (strcmp(name, "bufresize") == 0) {
+		if (value == NULL)
+			return -1;
+		if (strcmp(value, "manual") == 0)
+			o->bufresize_manual = 1;
+		else if (strcmp(value, "auto") == 0)
+			o->bufresize_manual = 0;
 		else
 			return -1;
 		return 0;
@@ -652,6 +663,7 @@ static uint64_t dt_builtin(dt_mstate_t *ms, uint32_t id)
 	case DIF_VAR_ERRNO: return (uint64_t)c->errno_;
 	case DIF_VAR_CPU: return c->cpu;
 	case DIF_VAR_HOSTID: return c->tkey.guest;
+	case DIF_VAR_CURTHREAD: return c->curthread;
 	case DIF_VAR_PROBEPROV: return dt_ctxstr(ms, 0);
 	case DIF_VAR_PROBEMOD: return dt_ctxstr(ms, 1);
 	case DIF_VAR_PROBEFUNC: return dt_ctxstr(ms, 2);
@@ -1191,6 +1203,11 @@ static int dt_exec(dt_mstate_t *ms, const dt_difo_t *dp, uint64_t *rval)
 			uint64_t a = RD(r1);
 			int rc;
 
+			if (a & (sz[k] - 1)) {
+				/* DTrace faults on misaligned loads */
+				dt_flt(ms, DT_FLT_BADALIGN, a);
+				break;
+			}
 			if (op >= DIF_OP_ULDSB && op <= DIF_OP_ULDX) {
 				rc = ms->ctx->user.read == NULL ||
 				     ms->ctx->user.read(ms->ctx->user.arg, a,
@@ -1848,10 +1865,16 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 			}
 			continue;
 		case DT_ACT_COMMIT:
-			commit = (int)vals[0];
-			continue;
 		case DT_ACT_DISCARD:
-			discard = (int)vals[0];
+			if ((int64_t)vals[0] < 0 || vals[0] > e->o.nspec) {
+				dt_flt(ms, DT_FLT_ILLOP, 0);
+				dt_fire_error(e, ms, (int)i + 1);
+				return;
+			}
+			if (a->kind == DT_ACT_COMMIT)
+				commit = (int)vals[0];
+			else
+				discard = (int)vals[0];
 			continue;
 		case DT_ACT_EXIT:
 			/* The last exit() processed gives the status. */
@@ -2139,6 +2162,47 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 					goto fail;
 		}
 	}
+	/* Space that cannot hold what the program needs is refused up
+	 * front, as DTrace refuses the enabling. */
+	if (e->o.bufsize == 0) {
+		snprintf(why, whylen, "Invalid argument");
+		goto fail;
+	}
+	for (uint32_t a = 0; a < prog->naggs; a++) {
+		uint64_t need = 64 + dt_agg_nvals(&prog->aggs[a]) * 8;
+
+		for (uint32_t k = 0; k < prog->aggs[a].nkeys; k++)
+			need += prog->aggs[a].keys[k].kind == DIF_TYPE_STRING
+					? e->o.strsize
+					: 8;
+		if (e->o.aggsize < need) {
+			snprintf(why, whylen, "Enabling exceeds size of buffer");
+			goto fail;
+		}
+	}
+	if (e->o.dynvarsize < 64) {
+		for (uint32_t s = 0; s < prog->nstmts; s++) {
+			const dt_stmt_t *st = &prog->stmts[s];
+
+			for (uint32_t a = 0; a < st->nacts; a++)
+				for (uint32_t k = 0; k < st->acts[a].ndifo; k++) {
+					const dt_difo_t *d = st->acts[a].difo[k];
+
+					for (uint32_t i = 0; d && i < d->len; i++) {
+						uint32_t op = DIF_INSTR_OP(d->buf[i]);
+
+						if (op == DIF_OP_STTS ||
+						    op == DIF_OP_STGAA ||
+						    op == DIF_OP_STTAA) {
+							snprintf(why, whylen,
+								 "Enabling exceeds "
+								 "size of buffer");
+							goto fail;
+						}
+					}
+				}
+		}
+	}
 	e->gv = calloc(DT_NVAR, sizeof(dt_gvar_t));
 	e->lv = calloc(DT_NVAR, sizeof(dt_gvar_t));
 	if (!e->gv || !e->lv)
@@ -2154,6 +2218,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	e->garena = calloc(1, e->glen + 8);
 	e->larena = calloc(1, e->llen + 8);
 	e->scratch = calloc(1, e->o.scratchsize + 8);
+	if (e->o.dynvarsize > (1ULL << 30))
+		e->o.dynvarsize = 1ULL << 30;
 	e->dvarena = malloc(e->o.dynvarsize + 16);
 	e->dvnhash = 4099;
 	e->dvhash = calloc(e->dvnhash, sizeof(*e->dvhash));
@@ -2167,7 +2233,14 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		goto nomem;
 	/* Global by-ref variables start out NULL (header 0xff)? No: DTrace
 	 * zero-fills, and a zero string reads as "". */
-	/* bufresize=auto (DTrace's default): settle for what can be had. */
+	/* bufresize=auto (DTrace's default): settle for what can be had;
+	 * bufresize=manual: fail instead. */
+	if (e->o.bufresize_manual &&
+	    (e->o.bufsize > (1ULL << 30) || e->o.aggsize > (1ULL << 30) ||
+	     e->o.dynvarsize > (1ULL << 30))) {
+		snprintf(why, whylen, "Not enough space");
+		goto fail;
+	}
 	if (e->o.bufsize > (1ULL << 30))
 		e->o.bufsize = 1ULL << 30;
 	for (uint32_t c = 0; c < e->o.ncpus; c++) {
@@ -2251,6 +2324,14 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 			}
 		}
 		e->ecbneed[i + 1] = need;
+		if (need > e->o.bufsize) {
+			snprintf(why, whylen, "%s",
+				 e->ecbs[i].probe == e->end_probe &&
+					 e->o.bufpolicy == DT_BUF_FILL
+				 ? "END enabling exceeds size of buffer"
+				 : "Enabling exceeds size of buffer");
+			goto fail;
+		}
 	}
 	e->pidx = calloc(e->maxprobe + 1, sizeof(*e->pidx));
 	if (e->pidx == NULL)

@@ -57,6 +57,7 @@ typedef struct dt_pctx {
 	dt_tkey_t tkey;
 	dt_aspace_t kern; /* ld* of non-engine addresses */
 	dt_aspace_t user; /* copyin and friends */
+	uint64_t curthread; /* the thread's task_struct in kern (guests), or 0 */
 } dt_pctx_t;
 
 /* Fault types: DTrace's DTRACEFLT_* numbering. */
@@ -83,6 +84,7 @@ typedef struct dt_eopts {
 	uint64_t strsize, dynvarsize, aggsize, bufsize, specsize, scratchsize;
 	uint32_t nspec, ncpus, bufpolicy;
 	int destructive;
+	int bufresize_manual;
 } dt_eopts_t;
 void dt_eopts_default(dt_eopts_t *o);
 /* Sets one option by DTrace name ("strsize", "bufsize=4m", ...); sizes

@@ -643,6 +643,33 @@ static dt_node_t *cook_builtin(dt_pcb_t *pcb, dt_node_t *n, uint32_t bi)
 	return n;
 }
 
+/* Replaces the inline's parameter names in raw (uncooked) e by copies
+ * of the subscripts. */
+static dt_node_t *inline_subst(dt_pcb_t *pcb, dt_node_t *e, dt_inline_t *inl,
+			       dt_node_t **keys)
+{
+	if (!e)
+		return NULL;
+	if (e->kind == DT_N_IDENT && !(e->flags & SUBSCRIPTED) &&
+	    inl->argnames) {
+		for (uint32_t i = 0; i < inl->nargs; i++)
+			if (inl->argnames[i] &&
+			    !strcmp(inl->argnames[i], e->sval)) {
+				dt_node_t *c = node_copy(pcb, keys[i]);
+				c->next = e->next;
+				return c;
+			}
+	}
+	e->left = inline_subst(pcb, e->left, inl, keys);
+	e->right = inline_subst(pcb, e->right, inl, keys);
+	e->cond = inline_subst(pcb, e->cond, inl, keys);
+	for (dt_node_t **p = &e->args; *p; p = &(*p)->next)
+		*p = inline_subst(pcb, *p, inl, keys);
+	for (dt_node_t **p = &e->keys; *p; p = &(*p)->next)
+		*p = inline_subst(pcb, *p, inl, keys);
+	return e;
+}
+
 static dt_node_t *cook_ident(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 {
 	const char *name = n->sval;
@@ -650,6 +677,41 @@ static dt_node_t *cook_ident(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 	if (dt_builtin_lookup(name, &bi))
 		return cook_builtin(pcb, n, bi);
 	dt_inline_t *inl = dt_inline_lookup(pcb, name);
+	if (inl && inl->nargs) {
+		/* inline array: its raw expression with the parameters
+		 * replaced by the subscripts, cooked here */
+		if (!(n->flags & SUBSCRIPTED))
+			dt_error(pcb, n->line, "D_IDENT_BADREF",
+				 "%s must be subscripted", name);
+		if (n->nkeys != inl->nargs)
+			dt_error(pcb, n->line, "D_PROTO_LEN",
+				 "%s[ ] prototype mismatch: %u args passed, "
+				 "%u expected",
+				 name, n->nkeys, inl->nargs);
+		cook_list(pcb, &n->keys);
+		dt_node_t *keys[16];
+		uint32_t i = 0;
+		for (dt_node_t *k = n->keys; k && i < 16; k = k->next, i++) {
+			if (!key_compat(inl->keytypes[i], k))
+				dt_error(pcb, n->line, "D_PROTO_ARG",
+					 "%s[ ] argument #%u is incompatible "
+					 "with prototype",
+					 name, i + 1);
+			keys[i] = k;
+		}
+		dt_node_t *c = node_copy(pcb, inl->raw);
+		c = inline_subst(pcb, c, inl, keys);
+		c = cookr(pcb, c);
+		if (!dt_type_equal(c->type, inl->type) &&
+		    !(dt_type_is_integer(c->type) &&
+		      dt_type_is_integer(inl->type) && c->kind == DT_N_INT)) {
+			dt_node_t *k = dt_node_new(pcb, DT_N_CAST, n->line);
+			k->left = c;
+			set_type(k, inl->type);
+			return k;
+		}
+		return c;
+	}
 	if (inl) {
 		if (n->flags & SUBSCRIPTED)
 			dt_error(pcb, n->line, "D_IDENT_BADREF",
@@ -1139,21 +1201,20 @@ static dt_node_t *cook_op1(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 	dt_error(pcb, n->line, "D_UNKNOWN", "bad unary operator");
 }
 
+dt_node_t *dt_xlate_subst(dt_pcb_t *pcb, dt_node_t *e, dt_var_t *argvar,
+			  dt_node_t *arg);
+
 static dt_node_t *cook_member(dt_pcb_t *pcb, dt_node_t *n)
 {
-	dt_node_t *l = n->left;
+	/* cooked first: an inline may stand for an xlate<T>(e) */
+	dt_node_t *l = cookr(pcb, n->left);
 	if (l->kind == DT_N_XLATE) {
 		/* xlate<T>(e).m / xlate<T *>(e)->m: the member's translation */
-		dt_node_t *x = cookr(pcb, l);
+		dt_node_t *x = l;
 		dt_xlator_t *xl = x->xlator;
 		for (uint32_t i = 0; i < xl->nmembers; i++)
 			if (!strcmp(xl->mnames[i], n->sval)) {
-				dt_xlator_t *save = pcb->xlator_cur;
-				(void)save;
 				/* substitute the input */
-				extern dt_node_t *dt_xlate_subst(
-					dt_pcb_t *, dt_node_t *, dt_var_t *,
-					dt_node_t *);
 				dt_node_t *e = dt_xlate_subst(
 					pcb, node_copy(pcb, xl->mexprs[i]),
 					xl->argvar, x->left);
@@ -1238,6 +1299,9 @@ dt_node_t *dt_xlate_subst(dt_pcb_t *pcb, dt_node_t *e, dt_var_t *argvar,
 	return e;
 }
 
+dt_node_t *dt_xlate_subst(dt_pcb_t *pcb, dt_node_t *e, dt_var_t *argvar,
+			  dt_node_t *arg);
+
 static dt_xlator_t *xlator_find(dt_pcb_t *pcb, dt_type_t *to, dt_node_t *e)
 {
 	dt_front_prog_t *P = pcb->prog;
@@ -1273,6 +1337,18 @@ static dt_node_t *cook_xlate(dt_pcb_t *pcb, dt_node_t *n)
 	}
 	n->xlator = x;
 	set_type(n, to);
+	/* the whole translated struct: each output member's expression with
+	 * the input bound to e, in the output type's member order */
+	dt_type_t *ob = dt_type_base(ot);
+	n->nxmembers = ob->nmembers;
+	n->xmembers = dt_arena_alloc(&pcb->arena,
+				     (ob->nmembers + 1) * sizeof(dt_node_t *));
+	for (uint32_t i = 0; i < ob->nmembers; i++)
+		for (uint32_t j = 0; j < x->nmembers; j++)
+			if (!strcmp(ob->members[i].name, x->mnames[j]))
+				n->xmembers[i] = dt_xlate_subst(
+					pcb, node_copy(pcb, x->mexprs[j]),
+					x->argvar, e);
 	return n;
 }
 
@@ -1717,6 +1793,11 @@ int64_t dt_check_intconst(dt_pcb_t *pcb, dt_node_t *n, const char *tag,
 
 void dt_check_inline(dt_pcb_t *pcb, dt_inline_t *inl)
 {
+	if (inl->nargs) {
+		/* inline arrays are cooked at each use */
+		inl->raw = node_copy(pcb, inl->expr);
+		return;
+	}
 	dt_node_t *e = cookr(pcb, inl->expr);
 	inl->expr = e;
 	if (is_void(e) ||

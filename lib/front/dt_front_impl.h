@@ -76,8 +76,10 @@ typedef struct dt_inline {
 	char *name;
 	dt_type_t *type;
 	dt_node_t *expr;  /* checked */
-	uint32_t nargs;   /* inline arrays: key types */
+	uint32_t nargs;   /* inline arrays: key types and parameter names */
 	dt_type_t **keytypes;
+	char **argnames;
+	dt_node_t *raw;   /* inline arrays: the uncooked expression */
 	int line;
 } dt_inline_t;
 

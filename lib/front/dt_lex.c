@@ -298,7 +298,7 @@ static const char *lex_string(dt_pcb_t *pcb, const char *p, dt_token_t *tk)
 		}
 		if (c == '\n') {
 			free(buf);
-			dt_error(pcb, pcb->line, "D_STR_NL",
+			dt_error(pcb, pcb->line + 1, "D_STR_NL",
 				 "newline encountered in string literal");
 		}
 		p++;
@@ -336,7 +336,7 @@ static const char *lex_char(dt_pcb_t *pcb, const char *p, dt_token_t *tk)
 	p++;
 	for (;;) {
 		if (p >= pcb->end || *p == '\n')
-			dt_error(pcb, pcb->line, "D_CHR_NL",
+			dt_error(pcb, pcb->line + (p < pcb->end), "D_CHR_NL",
 				 "newline encountered in character constant");
 		int c = (unsigned char)*p;
 		if (c == '\'') {

@@ -1015,9 +1015,38 @@ static void parse_inline(dt_pcb_t *pcb)
 	declr_t d;
 	memset(&d, 0, sizeof(d));
 	d.line = LINE;
-	dt_parse_declarator(pcb, &d, 0);
-	dop_t *assoc;
-	dt_type_t *t = apply_ops(pcb, bt, &d, &assoc);
+	dop_t *assoc = NULL;
+	dt_type_t *t;
+	char *anames[16];
+	dt_type_t *atypes[16];
+	uint32_t na = 0;
+	if (TOK == T_IDENT && dt_lex_peek(pcb)->t == T_LBRACK) {
+		/* inline array: inline type name[type x, ...] = expr; */
+		d.name = pcb->tok.s;
+		next(pcb);
+		next(pcb);
+		do {
+			dspec_t as;
+			if (!parse_specs(pcb, &as, 0))
+				syntax(pcb);
+			declr_t ad;
+			memset(&ad, 0, sizeof(ad));
+			dt_parse_declarator(pcb, &ad, 1);
+			dop_t *aa;
+			dt_type_t *at = apply_ops(pcb, spec_type(pcb, &as), &ad,
+						  &aa);
+			if (na < 16) {
+				anames[na] = ad.name;
+				atypes[na] = at;
+				na++;
+			}
+		} while (accept(pcb, T_COMMA));
+		expect(pcb, T_RBRACK);
+		t = bt;
+	} else {
+		dt_parse_declarator(pcb, &d, 0);
+		t = apply_ops(pcb, bt, &d, &assoc);
+	}
 	uint32_t bid;
 	if (dt_inline_lookup(pcb, d.name) || dt_builtin_lookup(d.name, &bid) ||
 	    dt_func_lookup(d.name) >= 0 ||
@@ -1039,6 +1068,14 @@ static void parse_inline(dt_pcb_t *pcb)
 	if (assoc) {
 		inl->nargs = assoc->ntypes;
 		inl->keytypes = assoc->types;
+	}
+	if (na) {
+		inl->nargs = na;
+		inl->keytypes = dt_arena_alloc(&pcb->arena,
+					       na * sizeof(dt_type_t *));
+		inl->argnames = dt_arena_alloc(&pcb->arena, na * sizeof(char *));
+		memcpy(inl->keytypes, atypes, na * sizeof(dt_type_t *));
+		memcpy(inl->argnames, anames, na * sizeof(char *));
 	}
 	dt_check_inline(pcb, inl);
 	dt_inline_t **n = realloc(pcb->inlines,

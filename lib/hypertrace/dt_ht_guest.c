@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -116,6 +118,48 @@ static int dt_htg_match(const dt_prog_t *prog, dt_htg_probe_t **pp, int *np)
 	return 0;
 }
 
+/*
+ * The module has one on/off switch per probe, and several host consumers
+ * may each have a program enabled here: each probe's users are counted in
+ * a file (under an flock), and only the last one turns it off.
+ */
+#define DT_HTG_REFS "/tmp/htguest-refs"
+
+static int dt_htg_lock(void)
+{
+	int fd;
+
+	mkdir(DT_HTG_REFS, 0700);
+	fd = open(DT_HTG_REFS "/.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	return fd;
+}
+
+/* Adds d to probe p's count (lock held); returns the new count. */
+static long dt_htg_ref(const dt_htg_probe_t *p, int d)
+{
+	char path[256], b[32];
+	long n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DT_HTG_REFS "/%s.%s",
+		 p->ret ? "return" : "entry", p->name);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(b, sizeof(b), f) != NULL)
+			n = atol(b);
+		fclose(f);
+	}
+	n += d;
+	if (n < 0)
+		n = 0;
+	if ((f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%ld\n", n);
+		fclose(f);
+	}
+	return n;
+}
+
 static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 {
 	dt_htg_probe_t *v = NULL;
@@ -123,7 +167,7 @@ static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 	const char *rfd = getenv("DTRACED_READY_FD");
 	sigset_t set;
 	FILE *f;
-	int fd, n = 0, sig, bad = 0;
+	int fd, lk, n = 0, sig, bad = 0;
 
 	if (dt_htg_match(prog, &v, &n) != 0)
 		return 1;
@@ -140,6 +184,9 @@ static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	lk = dt_htg_lock();
+	for (int i = 0; i < n; i++)
+		dt_htg_ref(&v[i], 1);
 	/* Batched (the module takes up to 4 KiB a write): the first probes
 	 * on see fewer of our own writes. A failed batch is retried line by
 	 * line to count what failed. */
@@ -170,6 +217,8 @@ static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 		}
 		i = j;
 	}
+	if (lk >= 0)
+		close(lk);
 	/* The answer: what is enabled here, for the host. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
 	if ((f = fopen(tmp, "w")) == NULL) {
@@ -192,11 +241,16 @@ static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 	if (rfd != NULL)
 		close(atoi(rfd));
 	sigwait(&set, &sig);
+	lk = dt_htg_lock();
 	for (int i = 0; i < n; i++) {
+		if (dt_htg_ref(&v[i], -1) > 0)
+			continue; /* another program still uses it */
 		snprintf(line, sizeof(line), "disable %s %s\n",
 			 v[i].ret ? "return" : "entry", v[i].name);
 		dt_htg_cmd(fd, line);
 	}
+	if (lk >= 0)
+		close(lk);
 	close(fd);
 	free(v);
 	return 0;

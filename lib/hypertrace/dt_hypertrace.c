@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "common/dt_error.h"
@@ -147,6 +148,7 @@ static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
 	ctx.vmname = hg->name;
 	ctx.tkey.tid = rec->tid;
 	ctx.tkey.guest = hg->index;
+	ctx.curthread = rec->task;
 	ctx.kern.read = dt_ht_gread;
 	ctx.kern.arg = &as;
 	ctx.user.read = dt_ht_gread;
@@ -164,13 +166,62 @@ static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
 
 typedef struct dt_ht_run {
 	dt_ht_t *ht;
-	const dt_prog_t *prog;
+	const dt_prog_t *prog; /* the host's compilation */
+	dt_prog_t *eprog;      /* the first guest's linked program, when the
+				  engine runs that (relocations) */
+	const char *eguest;    /* ... and its guest */
+	const dt_eopts_t *eo;
+	const dt_copts_t *co;
+	const dt_ht_opts_t *o;
+	FILE *out;
+	dt_consumer_t *cons;
+	dt_pctx_t ctx; /* host probes (BEGIN, END, tick) */
 	dtd_client_t *c;
 	dt_gpoll_t *poll;
 	const char *rundir;
-	int verbose;
 	uint32_t nenabled;
+	int done;
 } dt_ht_run_t;
+
+/* Creates the engine for eprog, its consumer, and fires BEGIN. 0 or -1. */
+static int dt_ht_engine(dt_ht_run_t *r, const dt_prog_t *eprog)
+{
+	dt_ht_t *ht = r->ht;
+	dt_engine_t *e;
+	char why[512];
+
+	e = dt_engine_create(eprog, r->eo, ht->ps->probes, ht->ps->n, why,
+			     sizeof(why));
+	if (e == NULL) {
+		fprintf(stderr, "dtrace: could not enable tracing: %s\n", why);
+		return -1;
+	}
+	if (!r->o->quiet || (dt_engine_necbs(e) == 0 && !r->o->zdefs)) {
+		uint32_t n = dt_engine_necbs(e);
+
+		fprintf(stderr, "dtrace: %s '%s' matched %u probe%s\n",
+			r->o->script ? "script" : "description",
+			r->o->srcname ? r->o->srcname : "", n,
+			n == 1 ? "" : "s");
+	}
+	r->cons = dt_consumer_create(e, r->out, stderr, r->co);
+	if (r->cons == NULL) {
+		dt_engine_destroy(e);
+		return -1;
+	}
+	dt_engine_set_errhandler(e, dt_consumer_errhandler, r->cons);
+	pthread_mutex_lock(&ht->lock);
+	ht->ncpus = dt_engine_opts(e)->ncpus ? dt_engine_opts(e)->ncpus : 1;
+	ht->e = e;
+	r->ctx.probe = DT_PROBE_BEGIN;
+	r->ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
+	r->ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
+	dt_engine_fire(e, &r->ctx);
+	if (dt_consumer_drain(r->cons) || dt_engine_exited(e, NULL))
+		r->done = 1;
+	pthread_mutex_unlock(&ht->lock);
+	return 0;
+}
 
 static dt_htg_t *dt_ht_guest(dt_ht_t *ht, const char *name)
 {
@@ -219,13 +270,27 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 			hg->name, why);
 		goto out;
 	}
-	/* One engine runs the host's compilation for every guest: a guest
-	 * whose link changed an instruction would need its own DIF. */
+	/* One engine runs one program for every guest: the host's own
+	 * compilation when it has no relocations, else the first guest's
+	 * linked program, and then every other guest must have linked to
+	 * the same DIF (the same kernel types). */
 	if (dt_link_count_relocs(r->prog) != 0) {
-		fprintf(stderr, "dtrace: guest %s: programs with guest type "
-				"relocations are not run on the host yet\n",
-			hg->name);
-		goto out;
+		if (r->eprog != NULL &&
+		    dt_prog_equal(r->eprog, gp, why, sizeof(why)) != 0) {
+			fprintf(stderr, "dtrace: guest %s: its kernel types "
+					"differ from guest %s's (%s); one "
+					"program per guest kernel is not "
+					"supported yet\n",
+				hg->name, r->eguest, why);
+			goto out;
+		}
+		if (r->eprog == NULL) {
+			if (dt_ht_engine(r, gp) != 0)
+				goto out;
+			r->eprog = gp;
+			r->eguest = hg->name;
+			gp = NULL;
+		}
 	}
 	hg->g = dt_guest_attach(r->rundir, hg->name, &err);
 	if (hg->g == NULL) {
@@ -237,10 +302,10 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 		fprintf(stderr, "dtrace: guest %s: cannot poll\n", hg->name);
 		goto out;
 	}
-	/* ENABLE: the accepted program, back to its guest alone. */
-	if (dt_prog_new_ident(gp) != 0)
+	/* ENABLE: the accepted program, back to its guest alone, under a
+	 * fresh identifier. */
+	if (getrandom(hg->enident, DTD_IDENT_LEN, 0) != DTD_IDENT_LEN)
 		goto out;
-	memcpy(hg->enident, gp->ident, DTD_IDENT_LEN);
 	if (dtd_client_send_elf(r->c, hg->enident, m->ident, hg->name, m->data,
 				m->len) != 0) {
 		fprintf(stderr, "dtrace: guest %s: cannot send ENABLE: %s\n",
@@ -248,7 +313,7 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 		goto out;
 	}
 	hg->state = HTG_ENABLING;
-	if (r->verbose)
+	if (r->o->verbose)
 		fprintf(stderr, "dtrace: guest %s: program accepted, "
 				"enabling\n",
 			hg->name);
@@ -278,7 +343,7 @@ static void dt_ht_reply(dt_ht_run_t *r, const dtd_msg_t *m)
 	}
 	hg->state = HTG_ENABLED;
 	r->nenabled++;
-	if (r->verbose) {
+	if (r->o->verbose) {
 		/* The first line of its answer: "enabled N probes ...". */
 		size_t n = 0;
 
@@ -328,22 +393,47 @@ static const char *dt_ht_xopt(const dt_ht_opts_t *o, const dt_prog_t *prog,
 
 /* ---- the run ---------------------------------------------------------- */
 
+/* Fires the tick and profile probes that are due. Engine lock held. */
+static void dt_ht_ticks(dt_ht_run_t *r, uint64_t *next)
+{
+	dt_ht_t *ht = r->ht;
+	dt_provset_t *ps = ht->ps;
+	uint64_t now = dt_ht_clock(CLOCK_MONOTONIC);
+
+	for (uint32_t i = 0; i < ps->n; i++) {
+		if (!next[i] || !dt_engine_enabled(ht->e, ps->probes[i].id))
+			continue;
+		while (next[i] <= now && !dt_engine_exited(ht->e, NULL)) {
+			uint32_t ncpu =
+			    ps->kind[i] == DT_PK_PROFILE ? ht->ncpus : 1;
+
+			for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
+				r->ctx.probe = ps->probes[i].id;
+				r->ctx.cpu = cpu;
+				r->ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
+				r->ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
+				dt_engine_fire(ht->e, &r->ctx);
+			}
+			next[i] += ps->interval[i];
+		}
+	}
+	r->ctx.cpu = 0;
+}
+
 int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	      const dt_copts_t *co, FILE *out, const dt_ht_opts_t *o,
 	      volatile sig_atomic_t *intr)
 {
-	dt_ht_run_t r = {.ht = ht, .prog = prog, .verbose = o->verbose};
+	dt_ht_run_t r = {.ht = ht, .prog = prog, .eo = eo, .co = co,
+			 .o = o, .out = out};
 	dt_provset_t *ps = ht->ps;
 	const char *dir, *v;
-	dt_consumer_t *cons = NULL;
-	uint64_t *next = NULL, start = 0, deadline;
+	uint64_t *next = NULL, deadline;
 	void *buf = NULL;
 	size_t len = 0;
 	dt_elf_err_t ee;
-	dt_pctx_t ctx;
-	char why[512];
 	uint32_t nknown;
-	int err = 0, status = 0, done = 0, started = 0, wait_s;
+	int err = 0, status = 0, started = 0, wait_s;
 
 	dir = o->dtraced_dir ? o->dtraced_dir
 			     : dt_ht_xopt(o, prog, "ddtracedir");
@@ -354,24 +444,27 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	wait_s = o->wait_s > 0 ? o->wait_s : 60;
 	if ((v = dt_ht_xopt(o, prog, "htwait")) != NULL)
 		wait_s = atoi(v);
-
+	memset(&r.ctx, 0, sizeof(r.ctx));
+	r.ctx.pid = getpid();
+	r.ctx.tid = gettid();
+	r.ctx.ppid = getppid();
+	r.ctx.uid = getuid();
+	r.ctx.gid = getgid();
+	r.ctx.execname = "dtrace";
+	r.ctx.vmname = "";
+	r.ctx.tkey.tid = (uint64_t)r.ctx.tid;
+	r.ctx.user.read = dt_aspace_procread;
+	r.ctx.user.arg = (void *)(intptr_t)getpid();
+	if ((next = calloc(ps->n + 1, sizeof(*next))) == NULL)
+		return 1;
 	for (uint32_t s = 0; s < prog->nstmts; s++)
 		for (uint32_t d = 0; d < prog->stmts[s].ndesc; d++)
 			dt_prov_ensure(ps, &prog->stmts[s].descs[d]);
-	ht->e = dt_engine_create(prog, eo, ps->probes, ps->n, why,
-				 sizeof(why));
-	if (ht->e == NULL) {
-		fprintf(stderr, "dtrace: could not enable tracing: %s\n", why);
-		return 1;
-	}
-	ht->ncpus = dt_engine_opts(ht->e)->ncpus ? dt_engine_opts(ht->e)->ncpus
-						 : 1;
-	if (!o->quiet || (dt_engine_necbs(ht->e) == 0 && !o->zdefs)) {
-		uint32_t n = dt_engine_necbs(ht->e);
-
-		fprintf(stderr, "dtrace: %s '%s' matched %u probe%s\n",
-			o->script ? "script" : "description",
-			o->srcname ? o->srcname : "", n, n == 1 ? "" : "s");
+	/* Without relocations the host's compilation is what every guest
+	 * links to: the engine starts now. Else with the first guest. */
+	if (dt_link_count_relocs(prog) == 0 && dt_ht_engine(&r, prog) != 0) {
+		status = 1;
+		goto out;
 	}
 
 	/* The program, as ELF, to every guest through the host dtraced. */
@@ -408,49 +501,21 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 				"waiting for guests\n",
 			dir);
 
-	cons = dt_consumer_create(ht->e, out, stderr, co);
-	next = calloc(ps->n + 1, sizeof(*next));
-	if (cons == NULL || next == NULL) {
-		status = 1;
-		goto out;
-	}
-	dt_engine_set_errhandler(ht->e, dt_consumer_errhandler, cons);
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.pid = getpid();
-	ctx.tid = gettid();
-	ctx.ppid = getppid();
-	ctx.uid = getuid();
-	ctx.gid = getgid();
-	ctx.execname = "dtrace";
-	ctx.vmname = "";
-	ctx.tkey.tid = (uint64_t)ctx.tid;
-	ctx.user.read = dt_aspace_procread;
-	ctx.user.arg = (void *)(intptr_t)getpid();
-
-	pthread_mutex_lock(&ht->lock);
-	ctx.probe = DT_PROBE_BEGIN;
-	ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
-	ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
-	dt_engine_fire(ht->e, &ctx);
-	if (dt_consumer_drain(cons) || dt_engine_exited(ht->e, NULL))
-		done = 1;
-	pthread_mutex_unlock(&ht->lock);
-
 	/* The clocks (tick-N) start once the guests dtraced knows have
 	 * enabled their probes, or after wait_s: a program that says
 	 * tick-5s { exit(0); } traces the guests for five seconds. */
-	deadline = dt_ht_clock(CLOCK_MONOTONIC) + (uint64_t)wait_s * 1000000000ULL;
-	while (!done && !*intr) {
+	deadline = dt_ht_clock(CLOCK_MONOTONIC) +
+		   (uint64_t)wait_s * 1000000000ULL;
+	while (!r.done && !*intr) {
 		uint64_t now = dt_ht_clock(CLOCK_MONOTONIC);
 		uint64_t wake = now + o->switchrate;
 		struct pollfd pfd = {dtd_client_fd(r.c), POLLIN, 0};
 		dtd_msg_t m;
 		int rc;
 
-		if (!started &&
+		if (!started && ht->e != NULL &&
 		    ((nknown > 0 && r.nenabled >= nknown) || now >= deadline)) {
 			started = 1;
-			start = now;
 			if (r.nenabled == 0)
 				fprintf(stderr, "dtrace: no guest enabled "
 						"its probes within %d s\n",
@@ -458,13 +523,21 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 			for (uint32_t i = 0; i < ps->n; i++)
 				if (ps->kind[i] == DT_PK_PROFILE ||
 				    ps->kind[i] == DT_PK_TICK)
-					next[i] = start + ps->interval[i];
+					next[i] = now + ps->interval[i];
+		}
+		if (!started && ht->e == NULL && now >= deadline) {
+			fprintf(stderr, "dtrace: no guest linked the program "
+					"within %d s\n",
+				wait_s);
+			status = 1;
+			break;
 		}
 		for (uint32_t i = 0; started && i < ps->n; i++)
-			if (next[i] && dt_engine_enabled(ht->e, ps->probes[i].id) &&
-			    next[i] < wake)
+			if (next[i] && next[i] < wake &&
+			    dt_engine_enabled(ht->e, ps->probes[i].id))
 				wake = next[i];
-		rc = poll(&pfd, 1, wake > now ? (int)((wake - now) / 1000000) : 0);
+		rc = poll(&pfd, 1,
+			  wake > now ? (int)((wake - now) / 1000000) : 0);
 		if (rc > 0) {
 			while ((rc = dtd_client_recv(r.c, &m, 0)) == 1) {
 				dt_ht_reply(&r, &m);
@@ -476,30 +549,14 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 				break;
 			}
 		}
-		now = dt_ht_clock(CLOCK_MONOTONIC);
+		if (ht->e == NULL)
+			continue;
 		pthread_mutex_lock(&ht->lock);
-		for (uint32_t i = 0; started && i < ps->n; i++) {
-			if (!next[i] || !dt_engine_enabled(ht->e, ps->probes[i].id))
-				continue;
-			while (next[i] <= now && !dt_engine_exited(ht->e, NULL)) {
-				uint32_t ncpu = ps->kind[i] == DT_PK_PROFILE
-							? ht->ncpus
-							: 1;
-
-				for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
-					ctx.probe = ps->probes[i].id;
-					ctx.cpu = cpu;
-					ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
-					ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
-					dt_engine_fire(ht->e, &ctx);
-				}
-				next[i] += ps->interval[i];
-			}
-		}
-		ctx.cpu = 0;
-		if (dt_consumer_drain(cons) || dt_engine_exited(ht->e, NULL))
-			done = 1;
-		dt_consumer_report(cons);
+		if (started)
+			dt_ht_ticks(&r, next);
+		if (dt_consumer_drain(r.cons) || dt_engine_exited(ht->e, NULL))
+			r.done = 1;
+		dt_consumer_report(r.cons);
 		pthread_mutex_unlock(&ht->lock);
 	}
 	/* No more guest records: stop polling and give the areas back (the
@@ -510,17 +567,20 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 			dt_guest_detach(ht->guests[i].g);
 			ht->guests[i].g = NULL;
 		}
-	ctx.probe = DT_PROBE_END;
-	ctx.cpu = 0;
-	ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
-	ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
-	dt_engine_fire(ht->e, &ctx);
-	dt_consumer_drain(cons);
-	dt_consumer_report(cons);
-	fputc('\n', out);
-	dt_consumer_print_aggs(cons);
-	fflush(out);
-	dt_engine_exited(ht->e, &status);
+	if (ht->e != NULL) {
+		r.ctx.probe = DT_PROBE_END;
+		r.ctx.cpu = 0;
+		r.ctx.ts = dt_ht_clock(CLOCK_MONOTONIC);
+		r.ctx.wallts = dt_ht_clock(CLOCK_REALTIME);
+		dt_engine_fire(ht->e, &r.ctx);
+		dt_consumer_drain(r.cons);
+		dt_consumer_report(r.cons);
+		fputc('\n', out);
+		dt_consumer_print_aggs(r.cons);
+		fflush(out);
+		if (status == 0)
+			dt_engine_exited(ht->e, &status);
+	}
 	if (o->verbose)
 		fprintf(stderr, "dtrace: %lu guest records, %lu refused\n",
 			(unsigned long)ht->nrecs, (unsigned long)ht->nbad);
@@ -536,10 +596,11 @@ out:
 	 * guest: their probes go off. */
 	if (r.c != NULL)
 		dtd_client_close(r.c);
-	if (cons != NULL)
-		dt_consumer_destroy(cons);
+	if (r.cons != NULL)
+		dt_consumer_destroy(r.cons);
 	dt_engine_destroy(ht->e);
 	ht->e = NULL;
+	dt_prog_free(r.eprog);
 	free(next);
 	free(buf);
 	return status;

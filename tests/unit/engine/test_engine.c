@@ -183,8 +183,14 @@ static void test_memory(void **state)
 			 DT_FLT_NOSCRATCH);
 	/* user loads go to the user address space */
 	assert_int_equal(val("setx 0x1000, %r1\nuldub %r1, %r2\nret %r2"), 'u');
-	assert_int_equal(val("setx 0x1001, %r1\nulduh %r1, %r2\nret %r2"),
-			 's' | ('e' << 8));
+	assert_int_equal(val("setx 0x1002, %r1\nulduh %r1, %r2\nret %r2"),
+			 'e' | ('r' << 8));
+	/* misaligned loads fault as in DTrace */
+	assert_int_equal(run("setx 0x1001, %r1\nulduh %r1, %r2\nret %r2", &v),
+			 DT_FLT_BADALIGN);
+	assert_int_equal(run("setx 16, %r1\nallocs %r1, %r2\nsetx 1, %r3\n"
+			     "add %r2, %r3, %r2\nldx %r2, %r4\nret %r4", &v),
+			 DT_FLT_BADALIGN);
 	assert_int_equal(run("setx 0x9000, %r1\nuldx %r1, %r2\nret %r2", &v),
 			 DT_FLT_BADADDR);
 }

@@ -177,7 +177,7 @@ static void test_strings_chars(void **state)
 	assert_true(dt_type_is_string(r->type));
 	assert_true(dt_type_is_string(p->globals[0]->type));
 	dt_front_prog_free(p);
-	expect_err("BEGIN {\n s = \"ab\ncd\"; }", "D_STR_NL", 2);
+	expect_err("BEGIN {\n s = \"ab\ncd\"; }", "D_STR_NL", 3);
 	expect_err("BEGIN { c = ''; }", "D_CHR_NULL", 1);
 	expect_err("BEGIN { c = 'abcdefghi'; }", "D_CHR_OFLOW", 1);
 	/* comments of both kinds, anywhere */
@@ -332,6 +332,23 @@ static void test_translators(void **state)
 	assert_int_equal(r->left->left->kind, DT_N_VAR);
 	assert_string_equal(r->left->left->var->name, "f");
 	assert_int_equal(s->next->left->right->kind, DT_N_INT);
+	dt_front_prog_free(p);
+	/* a whole translated struct, inline arrays, inline translations */
+	p = compile("struct in { int ii; };\nstruct out { int oi; long ol; };\n"
+		    "translator struct out < struct in *i > { oi = i->ii; };\n"
+		    "struct in *f;\ninline int add2[int a, int b] = a + b;\n"
+		    "inline struct out o = xlate<struct out>(f);\n"
+		    "BEGIN { trace(xlate<struct out>(f)); x = add2[2, 3]; "
+		    "y = o.oi; }");
+	s = p->clauses[0]->stmts;
+	dt_node_t *x = s->left->args;
+	assert_int_equal(x->kind, DT_N_XLATE);
+	assert_int_equal(x->nxmembers, 2);
+	assert_non_null(x->xmembers[0]);
+	assert_null(x->xmembers[1]);
+	assert_int_equal(s->next->left->right->kind, DT_N_INT);
+	assert_int_equal(s->next->left->right->ival, 5);
+	assert_int_equal(s->next->next->left->right->kind, DT_N_MEMBER);
 	dt_front_prog_free(p);
 	expect_err("struct in { int ii; };\nstruct out { int oi; };\n"
 		   "translator struct out < struct in *i > { nope = 1; };",
