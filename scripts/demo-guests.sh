@@ -37,7 +37,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 }
-trap 'cleanup; exit 130' INT TERM
+trap 'cleanup; exit 130' INT TERM HUP PIPE
 
 # The guest path could not start: say why, then trace the host.
 fallback() {

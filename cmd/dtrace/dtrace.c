@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 	dt_compile_opts_t copts;
 	FILE *out = stdout;
 	uint64_t switchrate = 1000000000ULL / 100;
+	uint64_t statusrate = 0; /* set: exit() is noticed at status polls */
 	char why[512];
 	int status = 0;
 
@@ -285,6 +286,8 @@ int main(int argc, char **argv)
 			*eq++ = '\0';
 		if (strcmp(name, "errtags") == 0)
 			errtags = 1;
+		if (strcmp(name, "errtags") == 0 || strcmp(name, "droptags") == 0)
+			co.droptags = 1;
 	}
 	if (nsrc > 1)
 		fprintf(stderr, "dtrace: only the first program is used "
@@ -384,7 +387,14 @@ int main(int argc, char **argv)
 			else if (strcmp(name, "aggpack") == 0) co.aggpack = 1;
 			else if (strcmp(name, "aggzoom") == 0) co.aggzoom = 1;
 			else if (strcmp(name, "oformat") == 0 && val && strcmp(val, "json") == 0) co.json = 1;
-			else if (strcmp(name, "switchrate") == 0 && val) {
+			else if (strcmp(name, "statusrate") == 0 && val) {
+				uint64_t ns;
+
+				if (dt_prov_rate(val[0] >= '0' && val[0] <= '9'
+							 ? (snprintf(why, sizeof(why), "tick-%s", val), why)
+							 : val, &ns) == 0)
+					statusrate = ns;
+			} else if (strcmp(name, "switchrate") == 0 && val) {
 				uint64_t ns;
 
 				if (dt_prov_rate(val[0] >= '0' && val[0] <= '9'
@@ -394,6 +404,10 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	/* Linux DTrace (whose behaviour _DTRACE_TESTING selects) does not
+	 * count the terminating NUL in strsize; illumos does. */
+	if (co.testing)
+		eo.strsize++;
 	co.quiet = quiet;
 	co.flowindent = flow;
 	eo.destructive |= destructive;
@@ -525,7 +539,8 @@ int main(int argc, char **argv)
 			}
 		}
 		ctx.cpu = 0;
-		if (dt_consumer_drain(cons) || dt_engine_exited(e, NULL))
+		if (dt_consumer_drain(cons) || dt_engine_exited(e, NULL) ||
+		    dt_engine_filled(e))
 			done = 1;
 		dt_consumer_report(cons);
 		if (child) {
@@ -537,6 +552,15 @@ int main(int argc, char **argv)
 			}
 		}
 		(void)any;
+	}
+	if (statusrate && dt_engine_exited(e, NULL) && !g_intr) {
+		/* the consumer learns of exit() at its next status poll */
+		uint64_t now = dt_now(), k = (now - start) / statusrate + 1;
+		uint64_t wake = start + k * statusrate;
+		struct timespec ts = {(time_t)((wake - now) / 1000000000ULL),
+				      (long)((wake - now) % 1000000000ULL)};
+
+		nanosleep(&ts, NULL);
 	}
 	ctx.probe = DT_PROBE_END;
 	ctx.cpu = 0;

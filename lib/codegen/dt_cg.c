@@ -43,6 +43,7 @@ typedef struct dt_cg {
 
 static int cg_expr(dt_cg_t *cg, dt_node_t *n);
 static void cg_store(dt_cg_t *cg, dt_node_t *lv, int reg);
+static uint64_t opt_num(dt_cg_t *cg, const char *name, uint64_t def);
 
 static void emit3(dt_cg_t *cg, unsigned op, int r1, int r2, int rd)
 {
@@ -300,6 +301,15 @@ static void cg_arglist(dt_cg_t *cg, dt_node_t *args)
 	dt_node_t *a, *b;
 	unsigned n = 0, i;
 
+	/* DTrace's tregs check comes first (EDT_NOTUPREG: no tag, no line) */
+	for (a = args; a != NULL; a = a->next)
+		n++;
+	if (n > opt_num(cg, "tregs", DIF_DTR_NREGS)) {
+		cg->b.line = 0;
+		dt_cg_fail(&cg->b, "",
+			   "Insufficient tuple registers to generate code");
+	}
+	n = 0;
 	/*
 	 * Values first, in order. A constant followed by an argument that
 	 * needs registers is only materialised when it is pushed: it has no
@@ -428,29 +438,75 @@ static int cg_ksym_addr(dt_cg_t *cg, dt_node_t *n)
 
 static int cg_addr(dt_cg_t *cg, dt_node_t *n);
 
+/*
+ * The first member of a chain reached without a dereference (a.b.c,
+ * p->a.b): n itself unless n is `.` applied to a member. The struct the
+ * root is a member of goes in *sou, the dotted path from it in path (if
+ * not NULL) and the chain's byte offset in *off.
+ */
+static dt_node_t *member_root(dt_node_t *n, dt_type_t **sou, char *path,
+			      size_t len, uint64_t *off)
+{
+	dt_node_t *chain[64], *m = n;
+	unsigned depth = 0, i;
+	size_t used = 0;
+
+	chain[depth++] = n;
+	while (m->op == DT_OP_DOT && m->left != NULL &&
+	       m->left->kind == DT_N_MEMBER && m->left->member.bitsize == 0 &&
+	       depth < sizeof(chain) / sizeof(chain[0])) {
+		m = m->left;
+		chain[depth++] = m;
+	}
+	*sou = m->left != NULL ? m->left->type : NULL;
+	if (m->op == DT_OP_ARROW && *sou != NULL)
+		*sou = dt_type_elem(*sou);
+	*off = 0;
+	if (path != NULL)
+		path[0] = '\0';
+	for (i = depth; i-- > 0;) {
+		*off += chain[i]->member.offset_bits / 8;
+		if (path != NULL && used < len) {
+			int k = snprintf(path + used, len - used, "%s%s",
+					 i + 1 < depth ? "." : "",
+					 chain[i]->sval ? chain[i]->sval : "");
+
+			used += k > 0 ? (size_t)k : 0;
+		}
+	}
+	return m;
+}
+
 /* The address of a member: the struct's address (. on a by-reference
- * value) or the pointer (->), plus the member's byte offset. */
+ * value) or the pointer (->), plus the member's byte offset. A chain of
+ * members reached without a dereference (cred->uid.val) adds one offset,
+ * in -E mode one relocation naming the dotted path (link/dt_reloc.h). */
 static int cg_member_addr(dt_cg_t *cg, dt_node_t *n, char *relsym)
 {
-	int r = cg_expr(cg, n->left);
-	uint64_t off = n->member.offset_bits / 8;
-	dt_type_t *sou = n->left->type;
+	char path[DT_CG_SYMLEN / 2];
+	dt_type_t *sou;
+	uint64_t off;
+	dt_node_t *root = member_root(n, &sou, path, sizeof(path), &off);
+	int r = cg_expr(cg, root->left);
 
-	if (n->op == DT_OP_ARROW && sou != NULL)
-		sou = dt_type_elem(sou);
 	relsym[0] = '\0';
 	if (cg->hypertrace && sou != NULL && dt_cg_reloc_is_guest(sou)) {
 		char sym[DT_CG_SYMLEN];
 		int rt = reg_alloc(cg);
 
-		dt_cg_reloc_sym(sym, sizeof(sym), "offsetof", sou, n->sval);
+		dt_cg_reloc_sym(sym, sizeof(sym), "offsetof", sou, path);
 		dt_cg_emit(&cg->b, DIF_INSTR_USETX(dt_cg_sym(&cg->b, sym), rt));
 		emit3(cg, DIF_OP_ADD, r, rt, r);
 		reg_free(cg, rt);
-		dt_cg_reloc_sym(relsym, DT_CG_SYMLEN, "member", sou, n->sval);
+		dt_cg_reloc_sym(relsym, DT_CG_SYMLEN, "member", sou, path);
 		return r;
 	}
-	if (off != 0) {
+	/*
+	 * An offset of 0 adds nothing, except in a kernel type: there -E
+	 * adds the guest's offset, and a program linked on this machine
+	 * must be this DIF instruction for instruction (link/dt_reloc.h).
+	 */
+	if (off != 0 || (sou != NULL && dt_cg_reloc_is_guest(sou))) {
 		int rt = reg_alloc(cg);
 
 		dt_cg_setx(&cg->b, rt, off);
@@ -961,7 +1017,17 @@ static int cg_incdec(dt_cg_t *cg, dt_node_t *n)
 		step = dt_type_size(dt_type_elem(t));
 	r = cg_expr(cg, n->left);
 	rt = reg_alloc(cg);
-	dt_cg_setx(&cg->b, rt, step);
+	if (cg->hypertrace && t != NULL && dt_type_is_pointer(t) &&
+	    dt_type_elem(t) != NULL && dt_cg_reloc_is_guest(dt_type_elem(t))) {
+		/* a pointer to a kernel type steps by the guest's size */
+		char sym[DT_CG_SYMLEN];
+
+		dt_cg_reloc_sym(sym, sizeof(sym), "sizeof", dt_type_elem(t),
+				NULL);
+		dt_cg_emit(&cg->b, DIF_INSTR_USETX(dt_cg_sym(&cg->b, sym), rt));
+	} else {
+		dt_cg_setx(&cg->b, rt, step);
+	}
 	narrow = n->left->kind == DT_N_VAR && t != NULL &&
 		 dt_type_is_integer(t) && t_size(t) < 8;
 	if (pre) {
@@ -1164,6 +1230,20 @@ static int cg_expr(dt_cg_t *cg, dt_node_t *n)
 	switch (n->kind) {
 	case DT_N_INT:
 		r = reg_alloc(cg);
+		if (cg->hypertrace && n->ctype != NULL &&
+		    dt_cg_reloc_is_guest(n->ctype)) {
+			/* sizeof / offsetof through a kernel type (the front
+			 * end keeps the type in ctype, offsetof's member in
+			 * sval): the guest's value, filled in by the linker */
+			char sym[DT_CG_SYMLEN];
+
+			dt_cg_reloc_sym(sym, sizeof(sym),
+					n->sval != NULL ? "offsetof" : "sizeof",
+					n->ctype, n->sval);
+			dt_cg_emit(&cg->b,
+				   DIF_INSTR_USETX(dt_cg_sym(&cg->b, sym), r));
+			return r;
+		}
 		dt_cg_setx(&cg->b, r, (uint64_t)n->ival);
 		return r;
 	case DT_N_STRING:
@@ -1288,12 +1368,11 @@ static int cg_expr(dt_cg_t *cg, dt_node_t *n)
 static int member_of_guest(dt_node_t *n)
 {
 	dt_type_t *sou;
+	uint64_t off;
 
 	if (n->kind != DT_N_MEMBER || n->left == NULL || n->left->type == NULL)
 		return 0;
-	sou = n->left->type;
-	if (n->op == DT_OP_ARROW)
-		sou = dt_type_elem(sou);
+	member_root(n, &sou, NULL, 0, &off);
 	return sou != NULL && dt_cg_reloc_is_guest(sou);
 }
 

@@ -71,6 +71,19 @@ void dt_consumer_errhandler(void *arg, const dt_errinfo_t *ei)
 	default:
 		break;
 	}
+	if (c->o.testing) {
+		/* Linux DTrace's wording */
+		if (details[0] != '\0')
+			snprintf(details, sizeof(details), " (0x%llx)",
+				 (unsigned long long)ei->addr);
+		fprintf(c->err,
+			"dtrace: error in dt_clause_%u for probe ID %u "
+			"(%s:%s:%s:%s): %s%s at BPF pc %u\n",
+			ei->ecb->stmt, pr->id, pr->prov, pr->mod, pr->func,
+			pr->name, dt_fault_str(ei->fault), details, ei->pc);
+		c->nerrors++;
+		return;
+	}
 	if (ei->where < 0)
 		snprintf(where, sizeof(where), "predicate");
 	else
@@ -154,6 +167,10 @@ static void dt_print_trace(dt_consumer_t *c, const dt_pfarg_t *a, int quiet)
 {
 	const uint8_t *p = a->data;
 
+	if ((a->flags & DT_REC_STR) && c->o.rawbytes) {
+		dt_print_rawbytes(c, p, a->size);
+		return;
+	}
 	if (a->flags & DT_REC_STR) {
 		/* Strings print as strings, even empty ones. */
 		size_t n = strnlen((const char *)p, a->size);
@@ -553,7 +570,7 @@ static uint64_t dt_stddev(const dt_aggent_t *a)
 	if (a->vals[0] == 0)
 		return 0;
 	sq = ((long double)(uint64_t)a->vals[3] * 18446744073709551616.0L +
-	      (long double)(uint64_t)a->vals[2]) / nrm / n;
+	      (long double)(uint64_t)a->vals[2]) / nrm / nrm / n;
 	avg = truncl((long double)a->vals[1] / nrm / n);
 	return (uint64_t)sqrtl(fabsl(truncl(sq) - avg * avg));
 }
@@ -816,9 +833,38 @@ static void dt_printa_joined(dt_consumer_t *c, const char *fmt,
 		}
 		for (uint32_t k = 0; k < c->prog->aggs[k0->agg].nkeys; k++)
 			dt_print_key(c, k0, k);
-		for (uint32_t k = 0; k < na; k++)
-			fprintf(c->out, " %16lld",
-				row[k] ? (long long)dt_agg_value(c, row[k]) : 0LL);
+		for (uint32_t k = 0; k < na; k++) {
+			uint32_t ai = (uint32_t)act->args[k];
+			uint32_t fn = ai < c->prog->naggs ? c->prog->aggs[ai].func
+							  : DT_AGG_COUNT;
+			int hist = fn == DT_AGG_QUANTIZE ||
+				   fn == DT_AGG_LQUANTIZE ||
+				   fn == DT_AGG_LLQUANTIZE;
+
+			if (row[k] && hist) {
+				dt_print_hist(c, row[k]);
+			} else if (hist) {
+				/* this key has no data in that aggregation:
+				 * an empty histogram of the right shape */
+				dt_aggent_t z;
+				int64_t *zv = calloc(dt_agg_nvals(&c->prog->aggs[ai]),
+						     sizeof(int64_t));
+
+				if (zv == NULL)
+					continue;
+				memset(&z, 0, sizeof(z));
+				z.agg = ai;
+				z.nvals = dt_agg_nvals(&c->prog->aggs[ai]);
+				z.vals = zv;
+				z.normal = 1;
+				dt_print_hist(c, &z);
+				free(zv);
+			} else {
+				fprintf(c->out, " %16lld",
+					row[k] ? (long long)dt_agg_value(c, row[k])
+					       : 0LL);
+			}
+		}
 		fputc('\n', c->out);
 	}
 	for (uint32_t i = 0; i < na; i++)
@@ -1174,22 +1220,30 @@ void dt_consumer_report(dt_consumer_t *c)
 		dt_buf_t *b = dt_engine_buf(c->e, cpu);
 
 		if (b && b->drops) {
-			fprintf(c->err, "dtrace: %llu drop%s on CPU %u\n",
+			fprintf(c->err, "dtrace: %s%llu drop%s on CPU %u\n",
+				c->o.droptags ? "[DTRACEDROP_PRINCIPAL] " : "",
 				(unsigned long long)b->drops,
 				b->drops > 1 ? "s" : "", cpu);
 			b->drops = 0;
 		}
 	}
 	dt_engine_stats(c->e, &st, 1);
-#define REPORT(n, fmt)                                                         \
+#define REPORT(n, tag, fmt)                                                    \
 	if (n)                                                                 \
-		fprintf(c->err, fmt, (unsigned long long)(n), (n) > 1 ? "s" : "")
-	REPORT(st.dyndrops, "dtrace: %llu dynamic variable drop%s\n");
-	REPORT(st.aggdrops, "dtrace: %llu aggregation drop%s on CPU 0\n");
-	REPORT(st.specdrops, "dtrace: %llu speculative drop%s\n");
-	REPORT(st.specbusy, "dtrace: %llu failed speculation%s "
-			    "(available buffer(s) still busy)\n");
-	REPORT(st.specunavail, "dtrace: %llu failed speculation%s "
-			       "(no speculative buffer available)\n");
+		fprintf(c->err, "dtrace: %s" fmt,                              \
+			c->o.droptags ? "[" tag "] " : "",                     \
+			(unsigned long long)(n), (n) > 1 ? "s" : "")
+	REPORT(st.dyndrops, "DTRACEDROP_DYNAMIC",
+	       "%llu dynamic variable drop%s\n");
+	REPORT(st.aggdrops, "DTRACEDROP_AGGREGATION",
+	       "%llu aggregation drop%s on CPU 0\n");
+	REPORT(st.specdrops, "DTRACEDROP_SPEC", "%llu speculative drop%s\n");
+	REPORT(st.specbusy, "DTRACEDROP_SPECBUSY",
+	       "%llu failed speculation%s (available buffer(s) still busy)\n");
+	REPORT(st.specunavail, "DTRACEDROP_SPECUNAVAIL",
+	       "%llu failed speculation%s (no speculative buffer "
+	       "available)\n");
+	REPORT(st.dblerrors, "DTRACEDROP_DBLERROR",
+	       "%llu error%s in ERROR probe enabling\n");
 #undef REPORT
 }

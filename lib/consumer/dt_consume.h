@@ -17,6 +17,7 @@ typedef struct dt_copts {
 	int json;      /* -x oformat=json */
 	int aggsortkey, aggsortrev, aggsortpos, aggsortkeypos;
 	int aggpack, aggzoom;
+	int droptags;  /* -x errtags / droptags: "[DTRACEDROP_*] " prefixes */
 } dt_copts_t;
 
 typedef struct dt_consumer dt_consumer_t;

@@ -157,7 +157,12 @@ int dt_printf_fmt(FILE *out, const char *fmt, const dt_pfarg_t *args,
 
 				if (hmods >= 2) v = (signed char)v;
 				else if (hmods == 1) v = (short)v;
-				else if (!(a->flags & DT_REC_SIGNED)) {
+				else if (conv == 'i' && lmods == 0 && a->size < 8) {
+					/* %i sign-extends by size (illumos) */
+					v = a->size == 1 ? (int8_t)dt_pf_uval(a)
+					    : a->size == 2 ? (int16_t)dt_pf_uval(a)
+							   : (int32_t)dt_pf_uval(a);
+				} else if (!(a->flags & DT_REC_SIGNED)) {
 					/* an unsigned value prints unsigned */
 					snprintf(cfmt, sizeof(cfmt), "%%%s%sllu",
 						 flags, wp);
@@ -203,6 +208,13 @@ int dt_printf_fmt(FILE *out, const char *fmt, const dt_pfarg_t *args,
 			case 's': case 'S': {
 				char tmp[8192];
 				const char *s = tmp;
+
+				/* DTrace ignores a zero precision for %s */
+				if (prec == 0) {
+					snprintf(wp, sizeof(wp), "%d", width);
+					if (width < 0)
+						wp[0] = '\0';
+				}
 
 				if (a->flags & (DT_REC_STR | DT_REC_REF)) {
 					size_t n = strnlen(a->data, a->size);

@@ -161,14 +161,14 @@ typedef struct dt_gvar {
 typedef struct dt_dvent {
 	struct dt_dvent *next;
 	uint64_t hash;
-	uint32_t keylen, vallen, alloc;
+	uint32_t keylen, vallen, alloc, used;
 	uint8_t data[]; /* key, then value at roundup(keylen, 8) */
 } dt_dvent_t;
 
 typedef struct dt_spec {
 	int state; /* 0 free, 1 active, 2 committing/discarding */
 	uint8_t *data;
-	uint64_t used;
+	uint64_t used, acct, cap;
 	uint64_t drops;
 } dt_spec_t;
 
@@ -194,7 +194,7 @@ struct dt_engine {
 	uint32_t glen, llen;
 	uint8_t *scratch;
 	uint8_t *dvarena; /* dynamic variables */
-	uint64_t dvtop;
+	uint64_t dvtop, dvcap, dvused;
 	dt_dvent_t **dvhash;
 	uint32_t dvnhash;
 	dt_dvent_t *dvfree[64];
@@ -377,16 +377,24 @@ static dt_dvent_t *dt_dv_alloc(dt_engine_t *e, uint32_t need)
 	uint32_t sz = (need + 15) & ~15U, cls = sz / 16;
 	dt_dvent_t *d;
 
+	/* dynvarsize bounds the variables' keys and values; the engine's
+	 * own bookkeeping lives beside it. */
+	if (e->dvused + need - sizeof(dt_dvent_t) > e->o.dynvarsize)
+		return NULL;
 	if (cls < 64 && e->dvfree[cls] != NULL) {
 		d = e->dvfree[cls];
 		e->dvfree[cls] = d->next;
+		e->dvused += need - sizeof(dt_dvent_t);
+		d->used = need - (uint32_t)sizeof(dt_dvent_t);
 		return d;
 	}
-	if (e->dvtop + sz > e->o.dynvarsize)
+	if (e->dvtop + sz > e->dvcap)
 		return NULL;
+	e->dvused += need - sizeof(dt_dvent_t);
 	d = (dt_dvent_t *)(e->dvarena + e->dvtop);
 	e->dvtop += sz;
 	d->alloc = sz;
+	d->used = need - (uint32_t)sizeof(dt_dvent_t);
 	return d;
 }
 
@@ -394,6 +402,7 @@ static void dt_dv_free(dt_engine_t *e, dt_dvent_t *d)
 {
 	uint32_t cls = d->alloc / 16;
 
+	e->dvused -= d->used;
 	if (cls < 64) {
 		d->next = e->dvfree[cls];
 		e->dvfree[cls] = d;
@@ -468,11 +477,13 @@ static int dt_dv_key(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 				return -1;
 			if (len > t->size)
 				len = t->size;
-			if (n + len + 1 > max)
+			/* the key holds the whole string buffer, as in
+			 * DTrace, so that dynvarsize is used as it uses it */
+			if (n + t->size + 1 > max)
 				return dt_flt(ms, DT_FLT_TUPOFLOW, 0);
 			memcpy(key + n, s, len);
-			key[n + len] = 0;
-			n += len + 1;
+			memset(key + n + len, 0, t->size + 1 - len);
+			n += (uint32_t)t->size + 1;
 		} else {
 			if (n + t->size > max)
 				return dt_flt(ms, DT_FLT_TUPOFLOW, 0);
@@ -571,7 +582,7 @@ static void dt_stscalar(dt_mstate_t *ms, uint32_t id, int local, uint64_t v)
 
 static uint64_t dt_lddyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple)
 {
-	uint8_t key[4096];
+	uint8_t key[16384];
 	uint32_t klen = sizeof(key);
 	int isstr, byref;
 	const dif_var_desc_t *v =
@@ -590,7 +601,7 @@ static uint64_t dt_lddyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple)
 static void dt_stdyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 		     uint64_t val)
 {
-	uint8_t key[4096];
+	uint8_t key[16384];
 	uint32_t klen = sizeof(key);
 	int isstr, byref;
 	const dif_var_desc_t *v =
@@ -717,10 +728,11 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 			return 0;
 		if (!(r = dt_sret(ms)))
 			return 0;
-		if (l + l2 > max) {
-			dt_flt(ms, DT_FLT_NOSCRATCH, 0);
-			return 0;
-		}
+		/* the result is bounded by strsize, as in DTrace */
+		if (l > max - 1)
+			l = max - 1;
+		if (l + l2 > max - 1)
+			l2 = max - 1 - l;
 		memcpy(r, s, l);
 		memcpy(r + l, s2, l2);
 		r[l + l2] = 0;
@@ -731,6 +743,16 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 		if (!(s = dt_str(ms, a[0], &l)) || !(r = dt_sret(ms)))
 			return 0;
 		len = ms->ntup > 2 ? (int64_t)a[2] : (int64_t)max;
+		if (len < 0) {
+			/* a negative length counts from the end */
+			int64_t st = idx < 0 ? idx + (int64_t)l : idx;
+
+			if (st < 0)
+				st = 0;
+			len = (int64_t)l - st + len;
+			if (len < 0)
+				len = 0;
+		}
 		if (idx < 0) {
 			idx += (int64_t)l;
 			if (idx < 0) {
@@ -845,7 +867,7 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 		if (base == 16) {
 			tmp[n++] = 'x';
 			tmp[n++] = '0';
-		} else if (base == 8) {
+		} else if (base == 8 && v != 0) {
 			tmp[n++] = '0';
 		}
 		if (neg)
@@ -920,13 +942,15 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 				i++;
 				continue;
 			}
-			if (s[i] == '/' && i + 1 < l && s[i + 1] == '.' &&
-			    (i + 2 == l || s[i + 2] == '/')) {
+			/* only "/./" and "/../" inside the path collapse; a
+			 * trailing "/." or "/.." stays, as in DTrace */
+			if (s[i] == '/' && i + 2 < l && s[i + 1] == '.' &&
+			    s[i + 2] == '/') {
 				i += 2;
 				continue;
 			}
-			if (s[i] == '/' && i + 2 < l && s[i + 1] == '.' &&
-			    s[i + 2] == '.' && (i + 3 == l || s[i + 3] == '/')) {
+			if (s[i] == '/' && i + 3 < l && s[i + 1] == '.' &&
+			    s[i + 2] == '.' && s[i + 3] == '/') {
 				while (j > 0 && r[--j] != '/')
 					;
 				i += 3;
@@ -943,12 +967,19 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 		/* The saved position lives in the engine across calls. */
 		static char saved[4096];
 		static size_t spos, slen;
+		static int have;
 		char *out;
 		size_t i, st;
 
+		if (a[0] == 0 && !have) {
+			/* nothing to continue from: DTrace faults */
+			dt_flt(ms, DT_FLT_BADADDR, 0);
+			return 0;
+		}
 		if (!(s2 = dt_str(ms, a[1], &l2)))
 			return 0;
 		if (a[0] != 0) {
+			have = 1;
 			if (!(s = dt_str(ms, a[0], &l)))
 				return 0;
 			if (l >= sizeof(saved))
@@ -971,7 +1002,7 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 			return 0;
 		memcpy(out, saved + st, i - st);
 		out[i - st] = 0;
-		spos = i < slen ? i + 1 : i;
+		spos = i; /* the delimiter stays: the next call may change them */
 		return (uintptr_t)out;
 	}
 	case DIF_SUBR_HTONS: case DIF_SUBR_NTOHS:
@@ -1045,6 +1076,7 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 			if (e->specs[i].state == 0) {
 				e->specs[i].state = 1;
 				e->specs[i].used = 0;
+				e->specs[i].acct = 0;
 				return i + 1;
 			}
 		e->st.specunavail++;
@@ -1380,20 +1412,47 @@ static int dt_exec(dt_mstate_t *ms, const dt_difo_t *dp, uint64_t *rval)
 
 /* ---- buffers ---- */
 
+/*
+ * The size DTrace would use for a record: an 8-byte header and each
+ * value 8-aligned (our records carry more bookkeeping; bufsize is
+ * accounted as DTrace accounts it so that drops happen where DTrace's do).
+ */
+static uint64_t dt_rec_acct(const uint8_t *rec, uint32_t len)
+{
+	uint64_t n = 8;
+
+	for (uint32_t off = DT_REC_HDR; off + 8 <= len;) {
+		uint32_t sz;
+
+		memcpy(&sz, rec + off, 4);
+		n += (sz + 7) & ~7U;
+		off += 8 + ((sz + 7) & ~7U);
+	}
+	return n;
+}
+
 static void dt_buf_put(dt_engine_t *e, dt_buf_t *b, const uint8_t *rec,
 		       uint32_t len, int policy)
 {
+	uint64_t acct = dt_rec_acct(rec, len);
+
 	if (b->full) {
 		b->drops++;
 		return;
 	}
-	if (b->used + len > b->size) {
-		if (policy == DT_BUF_RING && len <= b->size) {
+	if (b->acct + acct > b->size || b->used + len > b->cap) {
+		if (policy == DT_BUF_RING && acct <= b->size && len <= b->cap) {
 			/* Drop oldest records until the new one fits. */
 			uint64_t off = 0;
 
-			while (off < b->used && b->used - off + len > b->size)
-				off += ((uint32_t *)(b->data + off))[1];
+			while (off < b->used &&
+			       (b->acct + acct > b->size ||
+				b->used - off + len > b->cap)) {
+				uint32_t l = ((uint32_t *)(b->data + off))[1];
+
+				b->acct -= dt_rec_acct(b->data + off, l);
+				off += l;
+			}
 			memmove(b->data, b->data + off, b->used - off);
 			b->used -= off;
 		} else {
@@ -1405,6 +1464,7 @@ static void dt_buf_put(dt_engine_t *e, dt_buf_t *b, const uint8_t *rec,
 	}
 	memcpy(b->data + b->used, rec, len);
 	b->used += len;
+	b->acct += acct;
 	(void)e;
 }
 
@@ -1428,6 +1488,7 @@ int dt_engine_consume(dt_engine_t *e, uint32_t cpu, dt_rec_f f, void *arg)
 		off += len;
 	}
 	b->used = 0;
+	b->acct = 0;
 	return rc;
 }
 
@@ -1715,7 +1776,7 @@ static int dt_rec_value(dt_mstate_t *ms, dt_recw_t *w, const dt_difo_t *dp,
 	uint8_t *d;
 
 	if (dp->rtype.kind == DIF_TYPE_STRING) {
-		uint32_t sz = (uint32_t)ms->e->o.strsize + 1;
+		uint32_t sz = (uint32_t)ms->e->o.strsize;
 
 		if ((d = dt_rec_add(w, sz, DT_REC_STR)) == NULL)
 			return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
@@ -1763,7 +1824,7 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 	dt_recw_t w = {e->rec, DT_REC_HDR, DT_RECMAX};
 	uint64_t v;
 	int spec = -1, recorded = 0;
-	int commit = -1, discard = -1;
+	int sdid[16], sdcommit[16], nsd = 0;
 
 	ms->ecb = ecb;
 	ms->stop = 0;
@@ -1780,11 +1841,11 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 	 * principal buffer has no room, the ECB is dropped entirely. A
 	 * speculative ECB reserves in its speculation instead. */
 	if (!e->ecbspec[ecb->epid] && e->o.bufpolicy != DT_BUF_RING &&
-	    e->ecbneed[ecb->epid] > DT_REC_HDR) {
+	    e->ecbneed[ecb->epid] > 8) {
 		dt_buf_t *b = &e->bufs[ms->ctx->cpu < e->o.ncpus ? ms->ctx->cpu
 								 : 0];
 
-		if (b->full || b->used + e->ecbneed[ecb->epid] > b->size) {
+		if (b->full || b->acct + e->ecbneed[ecb->epid] > b->size) {
 			b->drops++;
 			if (e->o.bufpolicy == DT_BUF_FILL)
 				b->full = 1;
@@ -1847,18 +1908,18 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 		case DT_ACT_SPECULATE:
 			spec = (int)vals[0];
 			if (spec == 0) {
-				return; /* speculate(0): nothing traced */
+				spec = -2; /* speculate(0): nothing traced */
+				continue;
 			}
 			if (spec < 0 || (uint32_t)spec > e->o.nspec ||
 			    e->specs[spec - 1].state != 1) {
-				if ((uint32_t)spec > e->o.nspec) {
-					dt_flt(ms, DT_FLT_ILLOP, 0);
-					dt_fire_error(e, ms, (int)i + 1);
-				}
-				return;
+				/* not an active speculation: the clause runs,
+				 * its data goes nowhere */
+				spec = -2;
+				continue;
 			}
 			/* The ECB's data must fit, else none of it runs. */
-			if (e->specs[spec - 1].used + e->ecbneed[ecb->epid] >
+			if (e->specs[spec - 1].acct + e->ecbneed[ecb->epid] >
 			    e->o.specsize) {
 				e->st.specdrops++;
 				return;
@@ -1871,10 +1932,10 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 				dt_fire_error(e, ms, (int)i + 1);
 				return;
 			}
-			if (a->kind == DT_ACT_COMMIT)
-				commit = (int)vals[0];
-			else
-				discard = (int)vals[0];
+			if (nsd < 16) {
+				sdid[nsd] = (int)vals[0];
+				sdcommit[nsd++] = a->kind == DT_ACT_COMMIT;
+			}
 			continue;
 		case DT_ACT_EXIT:
 			/* The last exit() processed gives the status. */
@@ -1936,12 +1997,16 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 
 		memcpy(w.p, hdr, 8);
 		memcpy(w.p + 8, &ms->ctx->ts, 8);
-		if (spec > 0) {
+		if (spec == -2) {
+			e->st.specbusy += 0; /* data of an inactive speculation */
+		} else if (spec > 0) {
 			dt_spec_t *sp = &e->specs[spec - 1];
 
-			if (sp->used + hdr[1] > e->o.specsize) {
+			if (sp->acct + dt_rec_acct(w.p, hdr[1]) > e->o.specsize ||
+			    sp->used + hdr[1] > sp->cap) {
 				e->st.specdrops++;
 			} else {
+				sp->acct += dt_rec_acct(w.p, hdr[1]);
 				memcpy(sp->data + sp->used, w.p, hdr[1]);
 				sp->used += hdr[1];
 			}
@@ -1949,10 +2014,15 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 			dt_buf_put(e, &e->bufs[cpu], w.p, hdr[1],
 				   (int)e->o.bufpolicy);
 		}
-		if (commit > 0 && (uint32_t)commit <= e->o.nspec) {
-			dt_spec_t *sp = &e->specs[commit - 1];
+		/* commits and discards, in the order the actions ran */
+		for (int k = 0; k < nsd; k++) {
+			int id = sdid[k];
+			dt_spec_t *sp;
 
-			if (sp->state == 1) {
+			if (id <= 0 || (uint32_t)id > e->o.nspec)
+				continue;
+			sp = &e->specs[id - 1];
+			if (sdcommit[k] && sp->state == 1) {
 				for (uint64_t off = 0; off < sp->used;) {
 					uint32_t l = ((uint32_t *)(sp->data + off))[1];
 
@@ -1961,13 +2031,10 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 						   (int)e->o.bufpolicy);
 					off += l;
 				}
-				sp->state = 0;
-				sp->used = 0;
 			}
-		}
-		if (discard > 0 && (uint32_t)discard <= e->o.nspec) {
-			e->specs[discard - 1].state = 0;
-			e->specs[discard - 1].used = 0;
+			sp->state = 0;
+			sp->used = 0;
+			sp->acct = 0;
 		}
 	}
 }
@@ -1994,6 +2061,11 @@ static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where)
 	dt_pctx_t ctx;
 	dt_mstate_t ms2;
 
+	if (e->in_error) {
+		/* a fault in an ERROR clause: counted, not reported */
+		e->st.dblerrors++;
+		return;
+	}
 	e->st.errors++;
 	if (e->errf)
 		e->errf(e->errarg, &ei);
@@ -2006,7 +2078,7 @@ static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where)
 	ctx.arg[1] = ei.epid;
 	ctx.arg[2] = (uint64_t)(int64_t)where;
 	ctx.arg[3] = ei.pc;
-	ctx.arg[4] = (uint64_t)ei.fault;
+	ctx.arg[4] = (uint64_t)(ei.fault - 1); /* DTRACEFLT_* numbering */
 	ctx.arg[5] = ei.addr;
 	e->in_error = 1;
 	dt_setctx(e, &ms2, &ctx);
@@ -2029,6 +2101,8 @@ void dt_engine_fire(dt_engine_t *e, const dt_pctx_t *ctx)
 	for (uint32_t *p = e->pecbs[ctx->probe]; *p; p++) {
 		int was = e->exited;
 
+		if (ctx->stmts != NULL && !ctx->stmts[e->ecbs[*p - 1].stmt])
+			continue;
 		dt_run_ecb(e, &ms, &e->ecbs[*p - 1]);
 		/* exit(): the clauses that follow in this firing do not
 		 * run (END's clauses all run). */
@@ -2220,7 +2294,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	e->scratch = calloc(1, e->o.scratchsize + 8);
 	if (e->o.dynvarsize > (1ULL << 30))
 		e->o.dynvarsize = 1ULL << 30;
-	e->dvarena = malloc(e->o.dynvarsize + 16);
+	e->dvcap = e->o.dynvarsize * 3 + 4096;
+	e->dvarena = malloc(e->dvcap + 16);
 	e->dvnhash = 4099;
 	e->dvhash = calloc(e->dvnhash, sizeof(*e->dvhash));
 	e->aggnhash = 4099;
@@ -2246,7 +2321,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	for (uint32_t c = 0; c < e->o.ncpus; c++) {
 		for (;;) {
 			e->bufs[c].size = e->o.bufsize;
-			e->bufs[c].data = malloc(e->o.bufsize ? e->o.bufsize : 1);
+			e->bufs[c].cap = e->o.bufsize * 3 + 65536;
+			e->bufs[c].data = malloc(e->bufs[c].cap);
 			if (e->bufs[c].data != NULL || e->o.bufsize < 4096)
 				break;
 			e->o.bufsize /= 2;
@@ -2254,8 +2330,11 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		if (e->bufs[c].data == NULL)
 			goto nomem;
 	}
+	if (e->o.specsize > (16ULL << 20)) /* bufresize=auto */
+		e->o.specsize = 16ULL << 20;
 	for (uint32_t i = 0; i < e->o.nspec; i++) {
-		e->specs[i].data = malloc(e->o.specsize ? e->o.specsize : 1);
+		e->specs[i].cap = e->o.specsize * 3 + 4096;
+		e->specs[i].data = malloc(e->specs[i].cap);
 		if (e->specs[i].data == NULL)
 			goto nomem;
 	}
@@ -2263,18 +2342,15 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	for (uint32_t s = 0; s < prog->nstmts; s++) {
 		const dt_stmt_t *st = &prog->stmts[s];
 
+		/* one ECB per description and matching probe, as DTrace */
+		for (uint32_t d = 0; d < st->ndesc; d++)
 		for (uint32_t p = 0; p < nprobes; p++) {
-			int match = 0;
+			const dt_probedesc_t *pd = &st->descs[d];
 
-			for (uint32_t d = 0; d < st->ndesc && !match; d++) {
-				const dt_probedesc_t *pd = &st->descs[d];
-
-				match = dt_glob(pd->provider, probes[p].prov) &&
-					dt_glob(pd->module, probes[p].mod) &&
-					dt_glob(pd->function, probes[p].func) &&
-					dt_glob(pd->name, probes[p].name);
-			}
-			if (!match)
+			if (!(dt_glob(pd->provider, probes[p].prov) &&
+			      dt_glob(pd->module, probes[p].mod) &&
+			      dt_glob(pd->function, probes[p].func) &&
+			      dt_glob(pd->name, probes[p].name)))
 				continue;
 			dt_ecb_t *n = realloc(e->ecbs,
 					      (e->necbs + 1) * sizeof(*n));
@@ -2294,7 +2370,7 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		goto nomem;
 	for (uint32_t i = 0; i < e->necbs; i++) {
 		const dt_stmt_t *st = &prog->stmts[e->ecbs[i].stmt];
-		uint32_t need = DT_REC_HDR;
+		uint32_t need = 8; /* DTrace-accounted, see dt_rec_acct() */
 
 		for (uint32_t a = 0; a < st->nacts; a++) {
 			const dt_action_t *ac = &st->acts[a];
@@ -2306,6 +2382,11 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 			    ac->kind == DT_ACT_COMMIT ||
 			    ac->kind == DT_ACT_DISCARD)
 				continue;
+			/* a printf()-like action without operands still takes
+			 * a record in DTrace */
+			if ((ac->kind == DT_ACT_PRINTF || ac->kind == DT_ACT_PRINTA ||
+			     ac->kind == DT_ACT_SYSTEM) && ac->ndifo == 0)
+				need += 8;
 			for (uint32_t k = 0; k < ac->ndifo && k < 16; k++) {
 				const dt_difo_t *d = ac->difo[k];
 				uint32_t sz;
@@ -2315,21 +2396,21 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 				if (ac->kind == DT_ACT_TRACEMEM && k == 0)
 					sz = (uint32_t)ac->arg;
 				else if (d->rtype.kind == DIF_TYPE_STRING)
-					sz = (uint32_t)e->o.strsize + 1;
+					sz = (uint32_t)e->o.strsize;
 				else if (d->rtype.flags & DIF_TF_BYREF)
 					sz = d->rtype.size;
 				else
 					sz = 8;
-				need += 8 + ((sz + 7) & ~7U);
+				need += (sz + 7) & ~7U;
 			}
 		}
 		e->ecbneed[i + 1] = need;
-		if (need > e->o.bufsize) {
-			snprintf(why, whylen, "%s",
-				 e->ecbs[i].probe == e->end_probe &&
-					 e->o.bufpolicy == DT_BUF_FILL
-				 ? "END enabling exceeds size of buffer"
-				 : "Enabling exceeds size of buffer");
+		/* fill policy keeps room for END; it must fit (else an ECB
+		 * larger than the buffer is just dropped when it fires) */
+		if (need > e->o.bufsize && e->ecbs[i].probe == e->end_probe &&
+		    e->o.bufpolicy == DT_BUF_FILL) {
+			snprintf(why, whylen,
+				 "END enabling exceeds size of buffer");
 			goto fail;
 		}
 	}
@@ -2429,6 +2510,14 @@ void dt_engine_stats(dt_engine_t *e, dt_estats_t *st, int reset)
 
 const dt_prog_t *dt_engine_prog(const dt_engine_t *e) { return e->prog; }
 const dt_eopts_t *dt_engine_opts(const dt_engine_t *e) { return &e->o; }
+
+int dt_engine_filled(const dt_engine_t *e)
+{
+	for (uint32_t c = 0; c < e->o.ncpus; c++)
+		if (e->bufs[c].full)
+			return 1;
+	return 0;
+}
 
 int dt_engine_exited(const dt_engine_t *e, int *status)
 {

@@ -58,9 +58,13 @@ typedef struct dt_pctx {
 	dt_aspace_t kern; /* ld* of non-engine addresses */
 	dt_aspace_t user; /* copyin and friends */
 	uint64_t curthread; /* the thread's task_struct in kern (guests), or 0 */
+	/* If not NULL: only statements s with stmts[s] != 0 run (a guest's
+	 * record runs the statements whose target names that guest). */
+	const uint8_t *stmts;
 } dt_pctx_t;
 
-/* Fault types: DTrace's DTRACEFLT_* numbering. */
+/* Fault types: DTrace's DTRACEFLT_* plus one (0 means no fault); the
+ * ERROR probe's arg4 is DTrace's value (fault - 1). */
 enum dt_fault {
 	DT_FLT_NONE = 0,
 	DT_FLT_UNKNOWN = 1,
@@ -154,7 +158,8 @@ void dt_engine_fire(dt_engine_t *e, const dt_pctx_t *ctx);
  */
 typedef struct dt_buf {
 	uint8_t *data;
-	uint64_t size, used;
+	uint64_t size, used; /* size: bufsize, DTrace-accounted (acct) */
+	uint64_t cap, acct;  /* physical capacity; accounted bytes in use */
 	uint64_t drops;
 	uint64_t wrapped; /* ring: offset of the oldest record, or 0 */
 	int full;         /* fill policy: stopped */
@@ -176,6 +181,7 @@ int dt_engine_consume(dt_engine_t *e, uint32_t cpu, dt_rec_f f, void *arg);
 typedef struct dt_estats {
 	uint64_t dyndrops, dyndrops_rinse, dyndrops_dirty;
 	uint64_t aggdrops, specdrops, specbusy, specunavail, errors;
+	uint64_t dblerrors; /* faults inside ERROR clauses */
 } dt_estats_t;
 void dt_engine_stats(dt_engine_t *e, dt_estats_t *st, int reset);
 
@@ -190,6 +196,8 @@ const dt_eopts_t *dt_engine_opts(const dt_engine_t *e);
 uint32_t dt_agg_keyoff(const dt_engine_t *e, uint32_t agg, uint32_t i,
 		       uint32_t *size, int *isstr);
 
+/* Whether a fill-policy buffer has filled (tracing then stops). */
+int dt_engine_filled(const dt_engine_t *e);
 /* Set by exit(): the exit status and whether it happened. */
 int dt_engine_exited(const dt_engine_t *e, int *status);
 

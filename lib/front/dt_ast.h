@@ -44,6 +44,18 @@
  *         void *.
  *       - dt_var.type of a variable first assigned a string literal is
  *         the D string type; of one first written by ++/op= it is int.
+ *   v3  (07:20) DT_N_XLATE.xmembers/nxmembers are always left empty
+ *       (nxmembers 0): generate a whole translated struct from
+ *       xlator->mexprs/mnames with xlator->argvar bound to the input
+ *       (left), evaluated once. Inline arrays
+ *       (inline int f[int a] = ...) are expanded at each use like other
+ *       inlines.
+ *   v4  (07:25) names declared extern (extern int max_threads;) are
+ *       DT_N_KSYM nodes with the declared type. New built-in: curcpu
+ *       (DIF_VAR_CURCPU, type cpuinfo_t *: struct cpuinfo { processorid_t
+ *       cpu_id; psetid_t cpu_pset; chipid_t cpu_chip; lgrp_id_t cpu_lgrp;
+ *       void *cpu_info; }, as Linux DTrace's D library defines it); the
+ *       D library's inlines chip, lgrp, pset are curcpu->cpu_* members.
  */
 #ifndef DT_AST_H
 #define DT_AST_H

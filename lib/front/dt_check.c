@@ -97,6 +97,7 @@ static const bvar_t bvars[] = {
 	{ "errno", DIF_VAR_ERRNO, "int", 0 },
 	{ "execargs", DIF_VAR_EXECARGS, "string", 0 },
 	{ "cpu", DIF_VAR_CPU, "processorid_t", 0 },
+	{ "curcpu", DIF_VAR_CURCPU, "cpuinfo_t *", 0 },
 	{ "vmname", DIF_VAR_VMNAME, "string", 0 },
 	{ "hostid", DIF_VAR_HOSTID, "uint64_t", 0 },
 };
@@ -547,17 +548,18 @@ static dt_node_t *cook_varref(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx,
 				 name, v->nkeys);
 		if (n->nkeys != v->nkeys)
 			dt_error(pcb, n->line, "D_PROTO_LEN",
-				 "%s[ ] prototype mismatch: %u args passed, "
+				 "%s[ ] prototype mismatch: %u key%s passed, "
 				 "%u expected",
-				 name, n->nkeys, v->nkeys);
+				 name, n->nkeys, n->nkeys == 1 ? "" : "s",
+				 v->nkeys);
 		uint32_t i = 0;
 		for (dt_node_t *k = n->keys; k; k = k->next, i++)
 			if (!key_compat(v->keytypes[i], k)) {
 				char a[128], b[128];
 				dt_error(pcb, n->line, "D_PROTO_ARG",
-					 "%s[ ] argument #%u is incompatible "
+					 "%s[ ] key #%u is incompatible "
 					 "with prototype:\n\tprototype: %s\n\t"
-					 " argument: %s",
+					 "      key: %s",
 					 name, i + 1,
 					 dt_type_name(v->keytypes[i], a,
 						      sizeof(a)),
@@ -735,6 +737,14 @@ static dt_node_t *cook_ident(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		dt_node_t *k = mkint(pcb, n->line, ev, en);
 		return k;
 	}
+	for (uint32_t i = pcb->nexterns; i-- > 0;)
+		if (!strcmp(pcb->extnames[i], name) &&
+		    !dt_var_lookup(pcb, DIFV_SCOPE_GLOBAL, name)) {
+			n->kind = DT_N_KSYM;
+			set_type(n, pcb->exttypes[i]);
+			n->flags |= DT_NF_LVALUE;
+			return n;
+		}
 	if (pcb->xlator_cur && !strcmp(name, pcb->xlator_cur->argname)) {
 		n->kind = DT_N_VAR;
 		n->var = pcb->xlator_cur->argvar;
@@ -881,8 +891,8 @@ static dt_node_t *cook_op2(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 						 on);
 			} else if (is_vfptr(r)) {
 				dt_error(pcb, n->line, "D_OP_VFPTR",
-					 "operator %s requires an arithmetic "
-					 "operand",
+					 "operator %s requires left-hand scalar "
+					 "operand of known size",
 					 on);
 			} else if (!is_arith(l) || !is_arith(r)) {
 				dt_error(pcb, n->line, "D_OP_INCOMPAT",
@@ -942,9 +952,10 @@ static dt_node_t *cook_op2(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		} else if (is_ptr(l) && is_int(r)) {
 			if (is_vfptr(l))
 				dt_error(pcb, n->line, "D_OP_INCOMPAT",
-					 "operator %s: pointer arithmetic on "
-					 "void or function pointer",
-					 on);
+					 "operands have incompatible types: "
+					 "\"%s\" %s \"%s\"",
+					 tstr(l, b1, sizeof(b1)), on,
+					 tstr(r, b2, sizeof(b2)));
 			t = l->type;
 		} else if (op == DT_OP_ADD && is_int(l) && is_ptr(r)) {
 			if (is_vfptr(r))
@@ -1188,10 +1199,12 @@ static dt_node_t *cook_op1(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		return n;
 	}
 	case DT_OP_STRINGOF:
-		if (!is_scalar(l) && !is_strlike(l))
+		if (!is_scalar(l) && !is_strlike(l)) {
+			char b[128];
 			dt_error(pcb, n->line, "D_STRINGOF_TYPE",
-				 "stringof( ) operand must be a scalar or "
-				 "string");
+				 "cannot apply stringof to a value of type %s",
+				 tstr(l, b, sizeof(b)));
+		}
 		set_type(n, dt_type_string(TT(pcb)));
 		return n;
 	default:
@@ -1234,6 +1247,15 @@ static dt_node_t *cook_member(dt_pcb_t *pcb, dt_node_t *n)
 			dt_error(pcb, n->line, "D_OP_PTR",
 				 "operator -> must be applied to a pointer");
 		st = dt_type_base(l->type)->ref;
+		if (!dt_type_is_sou(st) &&
+		    dt_type_kind(st) != DT_TK_FORWARD) {
+			char b[128];
+			dt_error(pcb, n->line, "D_OP_SOU",
+				 "operator -> cannot be applied to pointer to "
+				 "type \"%s\"; must be applied to a struct or "
+				 "union pointer",
+				 dt_type_name(st, b, sizeof(b)));
+		}
 	} else {
 		st = l->type;
 		if (is_ptr(l) && dt_type_is_sou(dt_type_base(l->type)->ref))
@@ -1246,10 +1268,12 @@ static dt_node_t *cook_member(dt_pcb_t *pcb, dt_node_t *n)
 		if (sb && sb->kind == DT_TK_FORWARD)
 			dt_error(pcb, n->line, "D_OP_INCOMPLETE",
 				 "operator %s cannot be applied to a forward "
-				 "declaration: no %s definition is available",
+				 "declaration: no %s %s definition is "
+				 "available",
 				 opname(n->op),
 				 sb->fwd_kind == DT_TK_UNION ? "union"
-							     : "struct");
+							     : "struct",
+				 sb->name ? sb->name : "");
 		dt_error(pcb, n->line, "D_OP_SOU",
 			 "operator %s cannot be applied to non-struct/union",
 			 opname(n->op));
@@ -1331,24 +1355,13 @@ static dt_node_t *cook_xlate(dt_pcb_t *pcb, dt_node_t *n)
 	if (!x) {
 		char a[128], b[128];
 		dt_error(pcb, n->line, "D_XLATE_NONE",
-			 "No translator available to translate \"%s\" to "
-			 "\"%s\"",
+			 "cannot translate from \"%s\" to \"%s\"",
 			 tstr(e, a, sizeof(a)), dt_type_name(to, b, sizeof(b)));
 	}
 	n->xlator = x;
 	set_type(n, to);
-	/* the whole translated struct: each output member's expression with
-	 * the input bound to e, in the output type's member order */
-	dt_type_t *ob = dt_type_base(ot);
-	n->nxmembers = ob->nmembers;
-	n->xmembers = dt_arena_alloc(&pcb->arena,
-				     (ob->nmembers + 1) * sizeof(dt_node_t *));
-	for (uint32_t i = 0; i < ob->nmembers; i++)
-		for (uint32_t j = 0; j < x->nmembers; j++)
-			if (!strcmp(ob->members[i].name, x->mnames[j]))
-				n->xmembers[i] = dt_xlate_subst(
-					pcb, node_copy(pcb, x->mexprs[j]),
-					x->argvar, e);
+	/* xmembers stay empty: code generation evaluates the input once and
+	 * binds it to x->argvar in x->mexprs (see dt_ast.h v3) */
 	return n;
 }
 
@@ -1360,8 +1373,9 @@ static dt_node_t *cook_cast(dt_pcb_t *pcb, dt_node_t *n)
 	char b1[128], b2[128];
 	if (l->kind == DT_N_XLATE && is_ptr(l))
 		dt_error(pcb, n->line, "D_CAST_INVAL",
-			 "invalid cast expression: translated pointer "
-			 "may not be cast");
+			 "invalid cast expression: \"pointer to translated "
+			 "data\" to \"%s\"",
+			 dt_type_name(t, b2, sizeof(b2)));
 	if (dt_type_is_void(t)) {
 		set_type(n, t);
 		return n;
@@ -1412,8 +1426,8 @@ static dt_node_t *cook_index(dt_pcb_t *pcb, dt_node_t *n)
 	    l->kind == DT_N_VAR && !pcb->in_addrof &&
 	    ((uint64_t)r->ival >= b->nelems))
 		dt_error(pcb, n->line, "D_ARR_BOUNDS",
-			 "index %lld is out of range for array",
-			 (long long)r->ival);
+			 "index outside array bounds: %lld, max is %llu",
+			 (long long)r->ival, (unsigned long long)b->nelems);
 	dt_type_t *et = b->ref;
 	if (dt_type_is_void(et))
 		dt_error(pcb, n->line, "D_DEREF_VOID",
@@ -1516,13 +1530,18 @@ static dt_node_t *cook_call(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		else
 			req++;
 	}
-	if (n->nargs < (uint32_t)req ||
-	    (!varargs && n->nargs > (uint32_t)(req + opt)))
+	if (n->nargs < (uint32_t)req)
 		dt_error(pcb, n->line, "D_PROTO_LEN",
 			 "%s( ) prototype mismatch: %u arg%s passed, %s%d "
 			 "expected",
 			 name, n->nargs, n->nargs == 1 ? "" : "s",
-			 opt ? "at least " : "", req);
+			 (opt || varargs) ? "at least " : "", req);
+	if (!varargs && n->nargs > (uint32_t)(req + opt))
+		dt_error(pcb, n->line, "D_PROTO_LEN",
+			 "%s( ) prototype mismatch: %u arg%s passed, %s%d "
+			 "expected",
+			 name, n->nargs, n->nargs == 1 ? "" : "s",
+			 opt ? "at most " : "", req + opt);
 	int i = 0;
 	for (dt_node_t *a = n->args; a; a = a->next, i++) {
 		if (i >= ncls)
@@ -1572,19 +1591,23 @@ static dt_node_t *cook_call(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 					 "void expression");
 			dt_error(pcb, a->line, "D_PROTO_ARG",
 				 "%s( ) argument #%d is incompatible with "
-				 "prototype",
+				 "prototype:\n\tprototype: void *\n\t "
+				 "argument: void",
 				 name, i + 1);
 		}
 		if (!arg_ok(c, a)) {
 			char b[128];
-			const char *tag = "D_PROTO_ARG";
-			if (a->kind == DT_N_AGG && (!strcmp(name, "normalize") ||
-						    !strcmp(name, "trunc")))
-				tag = "D_PROTO_ARG";
-			dt_error(pcb, a->line, tag,
+			const char *proto = c == 'i' ? "int"
+					    : c == 's' ? "char *"
+					    : c == 'f' ? "string"
+					    : c == 'A' ? "aggregation"
+						       : "void *";
+			dt_error(pcb, a->line, "D_PROTO_ARG",
 				 "%s( ) argument #%d is incompatible with "
-				 "prototype:\n\targument: %s",
-				 name, i + 1, tstr(a, b, sizeof(b)));
+				 "prototype:\n\tprototype: %s\n\t argument: %s",
+				 name, i + 1, proto,
+				 a->kind == DT_N_AGG ? "aggregation"
+						     : tstr(a, b, sizeof(b)));
 		}
 	}
 	n->kind = DT_N_CALL;
@@ -1603,8 +1626,8 @@ static dt_node_t *cook_call(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 				lim = 1024;
 			if ((uint64_t)n->args->ival > lim)
 				dt_error(pcb, n->line, "D_ALLOCA_SIZE",
-					 "alloca( ) size %lld exceeds "
-					 "scratch space %llu",
+					 "alloca(%lld) size larger than "
+					 "scratchsize %llu",
 					 (long long)n->args->ival,
 					 (unsigned long long)lim);
 		}
@@ -1748,8 +1771,12 @@ static dt_node_t *cook(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 			dt_error(pcb, n->line, "D_SIZEOF_TYPE",
 				 "cannot apply sizeof to an expression of "
 				 "incomplete or void type");
-		return mkint(pcb, n->line, (int64_t)dt_type_size(t),
-			     dt_type_lookup(TT(pcb), "size_t"));
+		dt_node_t *k = mkint(pcb, n->line, (int64_t)dt_type_size(t),
+				     dt_type_lookup(TT(pcb), "size_t"));
+		/* hook for codegen: in -E a kernel type's size is the
+		 * guest's (usetx "sizeof T"), so keep which type it was */
+		k->ctype = t;
+		return k;
 	}
 	case DT_N_OFFSETOF: {
 		dt_type_t *t = n->ctype;
@@ -1760,17 +1787,23 @@ static dt_node_t *cook(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		dt_member_t m;
 		if (dt_type_member(t, n->sval, &m) < 0) {
 			char b[128];
+			(void)b;
 			dt_error(pcb, n->line, "D_UNKNOWN",
-				 "failed to determine offset of %s: %s is "
-				 "not a member of %s",
-				 n->sval, n->sval, dt_type_name(t, b, sizeof(b)));
+				 "failed to determine offset of %s: Member "
+				 "name not found",
+				 n->sval);
 		}
 		if (m.bitsize)
 			dt_error(pcb, n->line, "D_OFFSETOF_BITFIELD",
 				 "cannot take offset of a bit-field: %s",
 				 n->sval);
-		return mkint(pcb, n->line, (int64_t)(m.offset_bits / 8),
-			     dt_type_lookup(TT(pcb), "size_t"));
+		dt_node_t *k = mkint(pcb, n->line, (int64_t)(m.offset_bits / 8),
+				     dt_type_lookup(TT(pcb), "size_t"));
+		/* hook for codegen, as for sizeof: -E emits a usetx of
+		 * "offsetof T member" */
+		k->ctype = t;
+		k->sval = n->sval;
+		return k;
 	}
 	case DT_N_TYPE:
 	default:
@@ -1827,20 +1860,26 @@ void dt_check_xlator(dt_pcb_t *pcb, dt_xlator_t *xl)
 		dt_member_t m;
 		int line = xl->mexprs[i]->line;
 		if (dt_type_member(xl->to, xl->mnames[i], &m) < 0)
+		{
+			char b[128];
 			dt_error(pcb, line, "D_XLATE_MEMB",
-				 "translator member %s is not a member of the "
-				 "output type",
-				 xl->mnames[i]);
+				 "translator member %s is not a member of %s",
+				 xl->mnames[i], dt_type_name(xl->to, b, sizeof(b)));
+		}
 		dt_node_t *e = cookr(pcb, xl->mexprs[i]);
 		xl->mexprs[i] = e;
 		if (is_void(e) ||
 		    (!dt_type_assign_compat(m.type, e->type,
 					    is_const(e) && !e->ival) &&
-		     !(dt_type_is_integer(m.type) && is_ptr(e))))
+		     !(dt_type_is_integer(m.type) && is_ptr(e)))) {
+			char b1[128], b2[128];
 			dt_error(pcb, line, "D_XLATE_INCOMPAT",
 				 "translator member %s definition uses "
-				 "incompatible types",
-				 xl->mnames[i]);
+				 "incompatible types: \"%s\" = \"%s\"",
+				 xl->mnames[i],
+				 dt_type_name(m.type, b1, sizeof(b1)),
+				 tstr(e, b2, sizeof(b2)));
+		}
 	}
 	pcb->xlator_cur = NULL;
 }
@@ -1858,70 +1897,78 @@ static int parse_fmt(dt_pcb_t *pcb, int line, const char *fmt, conv_t *cv,
 		     int maxc, const char *fn)
 {
 	int n = 0;
+	(void)fn;
 	for (const char *p = fmt; *p; p++) {
 		if (*p != '%')
 			continue;
 		p++;
 		if (*p == '%')
 			continue;
+		int num = n + 1;
 		conv_t c;
 		memset(&c, 0, sizeof(c));
 		/* flags */
+		int flags = 0;
 		while (*p && strchr("-+ #0'", *p))
-			p++;
+			p++, flags++;
 		if (*p == '@') {
 			c.agg = 1;
 			p++;
 			while (*p && strchr("-+ #0'", *p))
-				p++;
+				p++, flags++;
 		}
 		if (*p == '%')
 			dt_error(pcb, line, "D_SYNTAX",
-				 "%s( ) format: invalid conversion", fn);
+				 "format conversion #%d cannot be combined "
+				 "with other format flags: %%%%",
+				 num);
 		/* width */
 		if (*p == '*') {
 			c.dynwidth = 1;
 			p++;
-			if (*p == '*' || isdigit((unsigned char)*p))
+			if (*p == '*')
 				dt_error(pcb, line, "D_SYNTAX",
-					 "%s( ) format: invalid width", fn);
-		} else {
-			while (isdigit((unsigned char)*p))
-				p++;
+					 "format conversion #%d has more than "
+					 "one '*' specified for the output "
+					 "width",
+					 num);
 		}
+		while (isdigit((unsigned char)*p))
+			p++;
 		if (*p == '$')
 			dt_error(pcb, line, "D_SYNTAX",
-				 "%s( ) format: positional arguments are not "
-				 "supported",
-				 fn);
-		if (*p == '?') {
-			/* %? : pointer-width field */
-			p++;
-		}
+				 "format conversion #%d uses unsupported "
+				 "positional format (%%n$)",
+				 num);
+		if (*p == '?')
+			p++; /* %? : pointer-width field */
 		/* precision */
 		if (*p == '.') {
 			p++;
 			if (*p == '*') {
 				c.dynprec = 1;
 				p++;
-				if (*p == '*' || *p == '.' ||
-				    isdigit((unsigned char)*p))
+				if (*p == '*')
 					dt_error(pcb, line, "D_SYNTAX",
-						 "%s( ) format: invalid "
-						 "precision",
-						 fn);
-			} else {
-				while (isdigit((unsigned char)*p))
-					p++;
+						 "format conversion #%d has "
+						 "more than one '*' specified "
+						 "for the output precision",
+						 num);
 			}
-			if (*p == '.' || *p == '$')
+			while (isdigit((unsigned char)*p))
+				p++;
+			if (*p == '$')
 				dt_error(pcb, line, "D_SYNTAX",
-					 "%s( ) format: invalid precision",
-					 fn);
+					 "format conversion #%d uses "
+					 "unsupported positional format "
+					 "(%%n$)",
+					 num);
+			if (*p == '.')
+				dt_error(pcb, line, "D_SYNTAX",
+					 "format conversion #%d has more than "
+					 "one '.' specified",
+					 num);
 		}
-		if (*p == '*' || *p == '$')
-			dt_error(pcb, line, "D_SYNTAX",
-				 "%s( ) format: invalid conversion", fn);
 		if (*p == '@') {
 			c.agg = 1;
 			p++;
@@ -1930,18 +1977,20 @@ static int parse_fmt(dt_pcb_t *pcb, int line, const char *fmt, conv_t *cv,
 		char len[4] = "";
 		size_t ll = 0;
 		while (*p && strchr("hlLjtzw", *p) && ll < 3) {
-			if (*p == 'z' && !strchr("diouxX", p[1]))
+			if (*p == 'z' && !(p[1] && strchr("diouxX", p[1])))
 				break;
 			len[ll++] = *p++;
 		}
 		len[ll] = 0;
 		if (!*p)
 			dt_error(pcb, line, "D_SYNTAX",
-				 "%s( ) format: incomplete conversion", fn);
+				 "format conversion #%d name expected before "
+				 "end of format string",
+				 num);
 		if (!strchr("aAcCdeEfFgGiIkmopPsSTuxXYD", *p))
 			dt_error(pcb, line, "D_SYNTAX",
-				 "%s( ) format: invalid conversion '%c'", fn,
-				 *p);
+				 "format conversion #%d is undefined: %%%s%c",
+				 num, len, *p);
 		snprintf(c.conv, sizeof(c.conv), "%s%c", len, *p);
 		if (n < maxc)
 			cv[n] = c;
@@ -1985,8 +2034,13 @@ static void check_printf(dt_pcb_t *pcb, dt_node_t *call)
 	const char *fn = call->sval;
 	dt_node_t *f = call->args;
 	if (f->kind != DT_N_STRING)
+	{
+		char b[128];
 		dt_error(pcb, call->line, "D_PRINTF_ARG_FMT",
-			 "%s( ) argument #1 must be a string constant", fn);
+			 "%s( ) argument #1 is incompatible with prototype:\n"
+			 "\tprototype: string constant\n\t argument: %s",
+			 fn, tstr(f, b, sizeof(b)));
+	}
 	if (!strcmp(fn, "freopen") && f->kind == DT_N_STRING &&
 	    (!strcmp(f->sval, ".") || !strcmp(f->sval, "..")))
 		dt_error(pcb, call->line, "D_FREOPEN_INVALID",
@@ -2003,21 +2057,28 @@ static void check_printf(dt_pcb_t *pcb, dt_node_t *call)
 		if (c->agg)
 			dt_error(pcb, call->line, "D_PRINTF_AGG_CONV",
 				 "%%@ conversion requires an aggregation and "
-				 "is for use with printa( ) only");
+				 "is not for use with printf( )");
 		int dyn = c->dynwidth + c->dynprec;
 		for (int d = 0; d < dyn; d++) {
+			const char *star = (d == 0 && c->dynwidth) ? "*" : ".*";
 			if (!a)
 				dt_error(pcb, call->line,
 					 "D_PRINTF_DYN_PROTO",
 					 "%s( ) prototype mismatch: conversion "
 					 "#%d (%%%s) is missing a corresponding "
-					 "\"*\" argument",
-					 fn, i + 1, c->conv);
-			if (!is_int(a))
+					 "\"%s\" argument",
+					 fn, i + 1, c->conv, star);
+			if (!is_int(a)) {
+				char b[128];
 				dt_error(pcb, call->line, "D_PRINTF_DYN_TYPE",
 					 "%s( ) argument #%d is incompatible "
-					 "with conversion #%d prototype",
-					 fn, argi, i + 1);
+					 "with conversion #%d prototype:\n"
+					 "\tconversion: %% %s %s\n"
+					 "\t prototype: int\n"
+					 "\t  argument: %s",
+					 fn, argi, i + 1, star, c->conv,
+					 tstr(a, b, sizeof(b)));
+			}
 			a = a->next;
 			argi++;
 		}
@@ -2029,11 +2090,18 @@ static void check_printf(dt_pcb_t *pcb, dt_node_t *call)
 				 fn, i + 1, c->conv);
 		if (!conv_arg_ok(c, a)) {
 			char b[128];
+			char ch = c->conv[strlen(c->conv) - 1];
+			const char *proto =
+				strchr("diouxXc", ch)
+					? "char, short, int, long, or long long"
+				: strchr("sS", ch) ? "char [] or string"
+				: strchr("eEfFgG", ch) ? "double"
+						       : "pointer or integer";
 			dt_error(pcb, call->line, "D_PRINTF_ARG_TYPE",
 				 "%s( ) argument #%d is incompatible with "
 				 "conversion #%d prototype:\n\tconversion: "
-				 "%%%s\n\t argument: %s",
-				 fn, argi, i + 1, c->conv,
+				 "%%%s\n\t prototype: %s\n\t  argument: %s",
+				 fn, argi, i + 1, c->conv, proto,
 				 tstr(a, b, sizeof(b)));
 		}
 		a = a->next;
@@ -2043,7 +2111,7 @@ static void check_printf(dt_pcb_t *pcb, dt_node_t *call)
 		dt_error(pcb, call->line, "D_PRINTF_ARG_EXTRA",
 			 "%s( ) prototype mismatch: only %d arguments "
 			 "required by this format string",
-			 fn, argi - 1);
+			 fn, argi - 2);
 }
 
 static void check_printa(dt_pcb_t *pcb, dt_node_t *call)
@@ -2055,8 +2123,8 @@ static void check_printa(dt_pcb_t *pcb, dt_node_t *call)
 		a = a->next;
 		if (!a)
 			dt_error(pcb, call->line, "D_PRINTA_PROTO",
-				 "printa( ) prototype mismatch: aggregation "
-				 "argument expected");
+				 "printa( ) prototype mismatch: 1 args passed, "
+				 "2 expected");
 	} else if (a->kind != DT_N_AGG) {
 		dt_error(pcb, call->line, "D_PRINTA_AGGARG",
 			 "printa( ) argument #1 is incompatible with "
@@ -2065,20 +2133,27 @@ static void check_printa(dt_pcb_t *pcb, dt_node_t *call)
 	int i = fmt ? 2 : 1;
 	dt_agg_t *first = NULL;
 	for (dt_node_t *x = a; x; x = x->next, i++) {
-		if (x->kind != DT_N_AGG)
+		if (x->kind != DT_N_AGG) {
+			char b[128];
 			dt_error(pcb, call->line, "D_PRINTA_AGGARG",
 				 "printa( ) argument #%d is incompatible "
-				 "with prototype: aggregation expected",
-				 i);
+				 "with prototype:\n\tprototype: aggregation\n"
+				 "\t argument: %s",
+				 i, tstr(x, b, sizeof(b)));
+		}
 		if (!first) {
 			first = x->agg;
 			continue;
 		}
 		if (x->agg->nkeys != first->nkeys)
 			dt_error(pcb, call->line, "D_PRINTA_AGGKEY",
-				 "printa( ) aggregation #%d key does not "
-				 "match key of aggregation #1",
-				 i);
+				 "printa( ): @%s and @%s do not have matching "
+				 "key signatures: @%s has %u key%s, @%s has %u "
+				 "key%s",
+				 first->name, x->agg->name, first->name,
+				 first->nkeys, first->nkeys == 1 ? "" : "s",
+				 x->agg->name, x->agg->nkeys,
+				 x->agg->nkeys == 1 ? "" : "s");
 		for (uint32_t k = 0; k < first->nkeys; k++)
 			if (!dt_type_equal(x->agg->keytypes[k],
 					   first->keytypes[k]) &&
@@ -2424,7 +2499,8 @@ static void check_action(dt_pcb_t *pcb, dt_node_t *e, clstate_t *st)
 		    dt_type_kind(e->args->type) != DT_TK_ENUM)
 			dt_error(pcb, line, "D_PROTO_ARG",
 				 "print( ) argument #1 is incompatible with "
-				 "prototype: a typed expression is required");
+				 "prototype:\n\tprototype: void *\n\t "
+				 "argument: int");
 		break;
 	case DT_ACT_LIBACT:
 		if (e->libact == DT_LIBACT_NORMALIZE) {
@@ -2448,8 +2524,7 @@ static void check_action(dt_pcb_t *pcb, dt_node_t *e, clstate_t *st)
 	if (act == DT_ACT_SPECULATE) {
 		if (st->spec)
 			dt_error(pcb, line, "D_SPEC_SPEC",
-				 "only one speculate( ) may be specified per "
-				 "enabling");
+				 "speculate( ) may not follow speculate( )");
 		if (st->commit)
 			dt_error(pcb, line, "D_SPEC_COMM",
 				 "speculate( ) may not follow commit( )");

@@ -196,9 +196,9 @@ void dt_option_set(dt_pcb_t *pcb, const char *name, const char *value,
 		break;
 	case OV_NOSCRIPT:
 		dt_error(pcb, line, "D_PRAGMA_OPTSET",
-			 "failed to set option '%s': Option cannot be set "
-			 "from a D program",
-			 name);
+			 "failed to set option '%s' to '%s': Option cannot be "
+			 "used from within a D program",
+			 name, value ? value : "");
 	case OV_SIZE:
 		bad = !value || parse_size(value, &sz) < 0;
 		break;
@@ -334,18 +334,29 @@ void dt_pragma(dt_pcb_t *pcb, const char *text, int line)
 	if (!strcmp(k, "option")) {
 		if (nargs != 1)
 			dt_error(pcb, line, "D_PRAGMA_MALFORM",
-				 "malformed #pragma D option");
+				 nargs ? "superfluous arguments specified for "
+					 "#pragma option"
+				       : "malformed #pragma option");
 		char *o = w[2], *eq = strchr(o, '=');
 		if (eq)
 			*eq++ = 0;
 		dt_option_set(pcb, o, eq, line);
 	} else if (!strcmp(k, "error")) {
-		dt_error(pcb, line, "D_PRAGERR", "#pragma D error: %s",
-			 nargs > 0 ? w[2] : "");
+	{
+		char msg[512] = "";
+		size_t l = 0;
+		for (int i = 2; i < n && i < 16; i++)
+			l += (size_t)snprintf(msg + l,
+					      l < sizeof(msg) ? sizeof(msg) - l
+							      : 0,
+					      "%s ", w[i]);
+		dt_error(pcb, line, "D_PRAGERR", "#error: %s", msg);
+	}
 	} else if (!strcmp(k, "attributes")) {
 		if (nargs != 2)
 			dt_error(pcb, line, "D_PRAGMA_MALFORM",
-				 "malformed #pragma D attributes");
+				 "malformed #pragma attributes <attributes> "
+				 "<ident>");
 		if (!attr_ok(w[2]))
 			dt_error(pcb, line, "D_PRAGMA_INVAL",
 				 "invalid attributes specified by #pragma "
@@ -500,6 +511,15 @@ static char *run_cpp(dt_pcb_t *pcb, const char *src, size_t len,
  * program. Kept small and compiled before the program (-xnolibs skips it). */
 static const char dlib[] =
 	"inline void *NULL = 0;\n"
+	/* curcpu's type, as Linux DTrace's sched library defines it */
+	"typedef int chipid_t;\ntypedef int lgrp_id_t;\n"
+	"typedef struct cpuinfo {\n"
+	"	processorid_t cpu_id;\n	psetid_t cpu_pset;\n"
+	"	chipid_t cpu_chip;\n	lgrp_id_t cpu_lgrp;\n"
+	"	void *cpu_info;\n} cpuinfo_t;\n"
+	"inline chipid_t chip = curcpu->cpu_chip;\n"
+	"inline lgrp_id_t lgrp = curcpu->cpu_lgrp;\n"
+	"inline psetid_t pset = curcpu->cpu_pset;\n"
 	"inline int DTRACEFLT_UNKNOWN = 0;\n"
 	"inline int DTRACEFLT_BADADDR = 1;\n"
 	"inline int DTRACEFLT_BADALIGN = 2;\n"
@@ -582,12 +602,15 @@ int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 			       opts ? opts->kind : DT_SRC_SCRIPT);
 	char *pp = NULL;
 	volatile int rc = 0;
+	volatile int want_cpp = opts && opts->cpp;
 	if (setjmp(pcb->jb) == 0) {
 		/* -x options that matter while compiling */
 		for (int i = 0; opts && i < opts->nxopts; i++) {
 			const char *x = opts->xopts[i];
 			if (!strncmp(x, "defaultargs", 11))
 				pcb->defaultargs = 1;
+			if (!strcmp(x, "cpp"))
+				want_cpp = 1;
 			if (!strncmp(x, "strsize=", 8)) {
 				uint64_t sz;
 				if (parse_size(x + 8, &sz) == 0 && sz)
@@ -610,7 +633,7 @@ int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 			dt_error(pcb, 0, "D_NOMEM", "out of memory");
 		size_t len = strlen(text);
 		const char *body = text;
-		if (opts && opts->cpp) {
+		if (want_cpp) {
 			char ebuf[1024];
 			size_t ol = 0;
 			/* the interpreter line must not reach cpp */

@@ -110,6 +110,10 @@ typedef struct dt_pcb {
 	int defaultargs;
 	int nonuser_macro; /* reserved */
 	int in_addrof;     /* cooking the operand of unary & */
+	/* extern declarations: kernel symbols with their declared types */
+	char **extnames;
+	dt_type_t **exttypes;
+	uint32_t nexterns;
 } dt_pcb_t;
 
 /* errors: never return */

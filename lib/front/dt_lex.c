@@ -189,10 +189,16 @@ static const char *lex_number(dt_pcb_t *pcb, const char *p, dt_token_t *tk)
 		p++;
 		while (p < pcb->end && isdigit((unsigned char)*p)) {
 			if (*p > '7')
+			{
+				const char *e = p;
+				while (e < pcb->end &&
+				       isalnum((unsigned char)*e))
+					e++;
 				dt_error(pcb, pcb->line, "D_INT_DIGIT",
-					 "invalid digit '%c' in octal "
-					 "constant",
-					 *p);
+					 "constant %.*s contains invalid "
+					 "digit %c",
+					 (int)(e - s), s, *p);
+			}
 			if (v >> 61)
 				oflow = 1;
 			v = v * 8 + (uint64_t)(*p - '0');
@@ -223,8 +229,7 @@ static const char *lex_number(dt_pcb_t *pcb, const char *p, dt_token_t *tk)
 	}
 	if (oflow)
 		dt_error(pcb, pcb->line, "D_INT_OFLOW",
-			 "integer constant %.*s cannot be represented by any "
-			 "built-in integral type",
+			 "constant %.*s results in integer overflow",
 			 (int)(p - s), s);
 	tk->t = T_INT;
 	tk->ival = v;

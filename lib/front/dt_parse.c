@@ -182,8 +182,8 @@ static void spec_attr(dt_pcb_t *pcb, dspec_t *ds, enum dt_tok a)
 		if (a == T_LONG) {
 			if (ds->nshort)
 				dt_error(pcb, LINE, "D_UNKNOWN",
-					 "invalid type combination: short "
-					 "long");
+					 "failed to resolve type short long : "
+					 "Unknown type name");
 			if (++ds->nlong > 2)
 				dt_error(pcb, LINE, "D_DECL_COMBO",
 					 "invalid type declaration: too many "
@@ -191,8 +191,8 @@ static void spec_attr(dt_pcb_t *pcb, dspec_t *ds, enum dt_tok a)
 		} else {
 			if (ds->nlong)
 				dt_error(pcb, LINE, "D_UNKNOWN",
-					 "invalid type combination: long "
-					 "short");
+					 "failed to resolve type short long : "
+					 "Unknown type name");
 			if (++ds->nshort > 1)
 				dt_error(pcb, LINE, "D_DECL_COMBO",
 					 "invalid type combination");
@@ -459,8 +459,10 @@ static void parse_params(dt_pcb_t *pcb, dop_t *op)
 			dop_t *o = &d.ops[i];
 			if (o->kind == DOP_ASSOC)
 				dt_error(pcb, line, "D_DECL_PROTO_TYPE",
-					 "prototype parameter may not "
-					 "be a dynamic array");
+					 "function prototype may not use "
+					 "parameter of type dynamic variable: "
+					 "%s, parameter #%u",
+					 d.name ? d.name : "", n + 1);
 			if (o->kind == DOP_PTR)
 				t = dt_type_qual(TT(pcb),
 						 dt_type_ptr(TT(pcb), t),
@@ -478,7 +480,7 @@ static void parse_params(dt_pcb_t *pcb, dop_t *op)
 			if (d.name)
 				dt_error(pcb, line, "D_DECL_PROTO_NAME",
 					 "void parameter may not have a "
-					 "name");
+					 "name: %s", d.name);
 			sawvoid = 1;
 		} else if (n < 32) {
 			args[n++] = t;
@@ -488,8 +490,7 @@ static void parse_params(dt_pcb_t *pcb, dop_t *op)
 	}
 	if (sawvoid && (n > 0 || op->varargs))
 		dt_error(pcb, LINE, "D_DECL_PROTO_VOID",
-			 "void must be sole parameter in a function "
-			 "prototype");
+			 "void must be sole parameter");
 	expect(pcb, T_RPAR);
 	if (n) {
 		op->types = dt_arena_alloc(&pcb->arena, n * sizeof(*args));
@@ -587,8 +588,10 @@ void dt_parse_declarator(dt_pcb_t *pcb, declr_t *d, int abstract)
 					"array dimension");
 				if (v <= 0 || v > (1LL << 32))
 					dt_error(pcb, line, "D_DECL_ARRSUB",
-						 "array dimension must be a "
-						 "positive integer constant");
+						 "positive integral constant "
+						 "expression or tuple signature "
+						 "expected as array declaration "
+						 "subscript");
 				op.kind = DOP_ARRAY;
 				op.n = v;
 			}
@@ -620,9 +623,6 @@ static dt_type_t *apply_ops(dt_pcb_t *pcb, dt_type_t *t, declr_t *d,
 		switch (o->kind) {
 		case DOP_PTR: {
 			dt_type_t *p = dt_type_ptr(TT(pcb), t);
-			if (o->quals & DT_TF_USERLAND)
-				p = dt_type_qual(TT(pcb), p, DT_TF_VOLATILE),
-				p->flags |= DT_TF_USERLAND;
 			t = dt_type_qual(TT(pcb), p, o->quals);
 			break;
 		}
@@ -650,6 +650,15 @@ static dt_type_t *apply_ops(dt_pcb_t *pcb, dt_type_t *t, declr_t *d,
 	return t;
 }
 
+/* `userland T *` (the specifier, as DTrace allows) means what `T * userland`
+ * means: the pointers are user-space addresses (loads use uld* / uuload). */
+static void userland_ptrs(const dspec_t *ds, declr_t *d)
+{
+	for (int i = 0; ds->userland && i < d->nops; i++)
+		if (d->ops[i].kind == DOP_PTR)
+			d->ops[i].quals |= DT_TF_USERLAND;
+}
+
 static dt_type_t *parse_type_name(dt_pcb_t *pcb)
 {
 	dspec_t ds;
@@ -662,6 +671,7 @@ static dt_type_t *parse_type_name(dt_pcb_t *pcb)
 	if (d.name)
 		syntax(pcb);
 	dop_t *assoc;
+	userland_ptrs(&ds, &d);
 	t = apply_ops(pcb, t, &d, &assoc);
 	if (assoc)
 		dt_error(pcb, d.line, "D_DECL_DYNOBJ",
@@ -761,29 +771,33 @@ static dt_type_t *parse_sou(dt_pcb_t *pcb, enum dt_tok kw)
 				if (v > 64 ||
 				    (uint64_t)v > dt_type_size(t) * 8)
 					dt_error(pcb, bl, "D_DECL_BFSIZE",
-						 "bit-field size exceeds its "
-						 "type");
+						 "bit-field too big for type: "
+						 "%s", d.name ? d.name : "");
 				bits = (int)v;
 			}
 			if (dt_type_is_func(t) || dt_type_is_void(t))
 				dt_error(pcb, d.line ? d.line : mline,
 					 "D_DECL_VOIDOBJ",
-					 "cannot have void object: %s",
+					 "cannot have void member: %s",
 					 d.name ? d.name : "");
 			if (!dt_type_is_complete(t) &&
 			    !dt_type_is_string(t) &&
 			    !(dt_type_is_array(t) &&
 			      dt_type_base(t)->nelems == 0))
+			{
+				char tb[128];
 				dt_error(pcb, d.line ? d.line : mline,
 					 "D_DECL_INCOMPLETE",
-					 "incomplete struct/union/enum %s",
+					 "incomplete struct/union/enum %s: %s",
+					 dt_type_name(t, tb, sizeof(tb)),
 					 d.name ? d.name : "");
+			}
 			const char *why = NULL;
 			if (dt_type_sou_add_member(TT(pcb), sou, d.name, t,
 						   bits, &why) < 0)
 				dt_error(pcb, d.line, "D_UNKNOWN",
 					 "failed to define member '%s': "
-					 "duplicate member name",
+					 "Duplicate member or variable name",
 					 d.name ? d.name : "");
 			if (!accept(pcb, T_COMMA))
 				break;
@@ -834,7 +848,8 @@ static dt_type_t *parse_enum(dt_pcb_t *pcb)
 			if (!strcmp(en->enums[i].name, name))
 				dt_error(pcb, eline, "D_UNKNOWN",
 					 "failed to define enumerator "
-					 "'%s': duplicate name",
+					 "'%s': Duplicate member or variable "
+					 "name",
 					 name);
 		int64_t ov;
 		uint32_t bid;
@@ -846,12 +861,18 @@ static dt_type_t *parse_enum(dt_pcb_t *pcb)
 				 "identifier redeclared: %s", name);
 		if (accept(pcb, T_ASSIGN)) {
 			dt_node_t *e = parse_assign(pcb);
-			val = dt_check_intconst(pcb, e, "D_DECL_ENCONST",
-						"enumerator");
+			dt_node_t *c = dt_check_expr(pcb, e);
+			if (c->kind != DT_N_INT)
+				dt_error(pcb, LINE, "D_DECL_ENCONST",
+					 "enumerator '%s' must be assigned to "
+					 "an integral constant expression",
+					 name);
+			val = c->ival;
 		}
 		if (val > INT32_MAX || val < INT32_MIN)
-			dt_error(pcb, eline, "D_DECL_ENOFLOW",
-				 "enumerator '%s' value overflows",
+			dt_error(pcb, LINE, "D_DECL_ENOFLOW",
+				 "enumerator '%s' value overflows INT_MAX "
+				 "(2147483647)",
 				 name);
 		dt_type_enum_add(TT(pcb), en, name, val);
 		val++;
@@ -872,6 +893,7 @@ static dt_type_t *parse_enum(dt_pcb_t *pcb)
 static void declare(dt_pcb_t *pcb, dspec_t *ds, dt_type_t *bt, declr_t *d)
 {
 	dop_t *assoc;
+	userland_ptrs(ds, d);
 	dt_type_t *t = apply_ops(pcb, bt, d, &assoc);
 	int line = d->line;
 	if (ds->sclass == SC_TYPEDEF) {
@@ -891,7 +913,7 @@ static void declare(dt_pcb_t *pcb, dspec_t *ds, dt_type_t *bt, declr_t *d)
 			return;
 		if (old)
 			dt_error(pcb, line, "D_DECL_IDRED",
-				 "identifier redeclared: %s", d->name);
+				 "typedef redeclared: %s", d->name);
 		dt_type_decl_typedef(TT(pcb), d->name, t);
 		return;
 	}
@@ -906,11 +928,29 @@ static void declare(dt_pcb_t *pcb, dspec_t *ds, dt_type_t *bt, declr_t *d)
 	if (dt_type_is_void(t))
 		dt_error(pcb, line, "D_DECL_VOIDOBJ",
 			 "cannot have void object: %s", d->name);
-	if (!dt_type_is_complete(t) && !dt_type_is_string(t))
+	if (!dt_type_is_complete(t) && !dt_type_is_string(t)) {
+		char tb[128];
 		dt_error(pcb, line, "D_DECL_INCOMPLETE",
-			 "incomplete struct/union/enum %s", d->name);
-	if (ds->sclass == SC_EXTERN)
-		return; /* kernel symbol declaration */
+			 "incomplete struct/union/enum %s: %s",
+			 dt_type_name(t, tb, sizeof(tb)), d->name);
+	}
+	if (ds->sclass == SC_EXTERN) {
+		/* a kernel symbol: references become DT_N_KSYM */
+		uint32_t n = pcb->nexterns;
+		char **nn = dt_arena_alloc(&pcb->arena, (n + 1) * sizeof(char *));
+		dt_type_t **nt = dt_arena_alloc(&pcb->arena,
+						(n + 1) * sizeof(dt_type_t *));
+		if (n) {
+			memcpy(nn, pcb->extnames, n * sizeof(char *));
+			memcpy(nt, pcb->exttypes, n * sizeof(dt_type_t *));
+		}
+		nn[n] = d->name;
+		nt[n] = t;
+		pcb->extnames = nn;
+		pcb->exttypes = nt;
+		pcb->nexterns = n + 1;
+		return;
+	}
 	int scope = ds->sclass == SC_SELF   ? DIFV_SCOPE_THREAD
 		    : ds->sclass == SC_THIS ? DIFV_SCOPE_LOCAL
 					    : DIFV_SCOPE_GLOBAL;
@@ -1052,7 +1092,7 @@ static void parse_inline(dt_pcb_t *pcb)
 	    dt_func_lookup(d.name) >= 0 ||
 	    dt_var_lookup(pcb, DIFV_SCOPE_GLOBAL, d.name))
 		dt_error(pcb, d.line, "D_DECL_IDRED",
-			 "identifier redeclared: %s", d.name);
+			 "identifier redefined: %s", d.name);
 	if (dt_type_is_void(t) || dt_type_is_func(t))
 		dt_error(pcb, d.line, "D_DECL_VOIDOBJ",
 			 "cannot have void object: %s", d.name);
@@ -1118,6 +1158,8 @@ static void parse_translator(dt_pcb_t *pcb)
 		expect(pcb, T_ASSIGN);
 		dt_node_t *e = parse_expr(pcb);
 		expect(pcb, T_SEMI);
+		(void)mline;
+		mline = LINE;
 		if (xl->nmembers == cap) {
 			cap = cap ? cap * 2 : 8;
 			char **nn = dt_arena_alloc(&pcb->arena,
@@ -1133,7 +1175,7 @@ static void parse_translator(dt_pcb_t *pcb)
 			xl->mnames = nn;
 			xl->mexprs = ne;
 		}
-		e->line = e->line ? e->line : mline;
+		e->line = mline;
 		xl->mnames[xl->nmembers] = m;
 		xl->mexprs[xl->nmembers] = e;
 		xl->nmembers++;
@@ -1141,6 +1183,7 @@ static void parse_translator(dt_pcb_t *pcb)
 	next(pcb); /* } */
 	if (TOK != T_SEMI)
 		syntax(pcb);
+	xl->line = LINE;
 	dt_check_xlator(pcb, xl);
 	dt_front_prog_t *P = pcb->prog;
 	dt_xlator_t **nx = realloc(P->xlators,

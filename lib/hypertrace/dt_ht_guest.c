@@ -56,8 +56,8 @@ static int dt_htg_cmd(int fd, const char *line)
 }
 
 typedef struct dt_htg_probe {
-	char name[64];	 /* syscall name */
-	int ret;	 /* return probe */
+	char name[64]; /* syscall name */
+	int ret;       /* return probe */
 	unsigned id;
 } dt_htg_probe_t;
 
@@ -91,15 +91,15 @@ static int dt_htg_match(const dt_prog_t *prog, dt_htg_probe_t **pp, int *np)
 				const dt_probedesc_t *pd =
 				    &prog->stmts[s].descs[d];
 
-				hit = dt_link_target_match(
-					  pd->target,
-					  DT_RESOLVE_HOSTNAME |
-					      DT_RESOLVE_VERSION,
-					  host, u.release) &&
-				      dt_htg_glob(pd->provider, prov) &&
-				      dt_htg_glob(pd->module, mod) &&
-				      dt_htg_glob(pd->function, func) &&
-				      dt_htg_glob(pd->name, name);
+				hit =
+				    dt_link_target_match(pd->target,
+							 DT_RESOLVE_HOSTNAME |
+							     DT_RESOLVE_VERSION,
+							 host, u.release) &&
+				    dt_htg_glob(pd->provider, prov) &&
+				    dt_htg_glob(pd->module, mod) &&
+				    dt_htg_glob(pd->function, func) &&
+				    dt_htg_glob(pd->name, name);
 			}
 		if (!hit)
 			continue;
@@ -196,19 +196,17 @@ static int dt_htg_enable(const dt_prog_t *prog, const char *out)
 
 		batch[0] = '\0';
 		while (j < n && used + 100 < sizeof(batch)) {
-			used += (size_t)snprintf(batch + used,
-						 sizeof(batch) - used,
-						 "enable %s %s sync\n",
-						 v[j].ret ? "return" : "entry",
-						 v[j].name);
+			used += (size_t)snprintf(
+			    batch + used, sizeof(batch) - used,
+			    "enable %s %s sync\n",
+			    v[j].ret ? "return" : "entry", v[j].name);
 			j++;
 		}
 		if (dt_htg_cmd(fd, batch) != 0) {
 			for (int k = i; k < j; k++) {
-				snprintf(line, sizeof(line),
-					 "enable %s %s sync\n",
-					 v[k].ret ? "return" : "entry",
-					 v[k].name);
+				snprintf(
+				    line, sizeof(line), "enable %s %s sync\n",
+				    v[k].ret ? "return" : "entry", v[k].name);
 				if (dt_htg_cmd(fd, line) != 0) {
 					fprintf(stderr, "htguest: %s", line);
 					bad++;

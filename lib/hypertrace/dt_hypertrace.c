@@ -26,10 +26,11 @@
 /* One guest that answered. */
 typedef struct dt_htg {
 	char name[DTD_NAME_MAX + 1];
-	dt_guest_t *g;		 /* NULL until its program is accepted */
+	dt_guest_t *g;			/* NULL until its program is accepted */
 	uint8_t enident[DTD_IDENT_LEN]; /* the ENABLE we sent it */
-	int state;		 /* HTG_* */
-	uint32_t index;		 /* 1-based: thread-local key, hostid */
+	int state;			/* HTG_* */
+	uint32_t index;			/* 1-based: thread-local key, hostid */
+	uint8_t *stmts; /* statements its records run (NULL: all) */
 } dt_htg_t;
 
 enum { HTG_REFUSED = -1, HTG_LINKED = 1, HTG_ENABLING, HTG_ENABLED };
@@ -42,7 +43,7 @@ struct dt_ht {
 	pthread_mutex_t lock; /* the engine: poller thread vs main thread */
 	dt_engine_t *e;
 	uint32_t ncpus;
-	uint64_t nrecs, nbad;
+	uint64_t nrecs, nbad, ns; /* ns: host time spent on records */
 };
 
 dt_ht_t *dt_ht_create(dt_provset_t *ps)
@@ -52,15 +53,15 @@ dt_ht_t *dt_ht_create(dt_provset_t *ps)
 	if (ht == NULL)
 		return NULL;
 	ht->ps = ps;
+	ht->ncpus = 1;
 	pthread_mutex_init(&ht->lock, NULL);
 	for (uint32_t nr = 0; nr < DT_HT_NSYSCALLS; nr++) {
 		if (dt_ht_scnames[nr] == NULL)
 			continue;
 		for (int ret = 0; ret < 2; ret++) {
-			uint32_t id = dt_prov_add(ps, "syscall", "vmlinux",
-						  dt_ht_scnames[nr],
-						  ret ? "return" : "entry",
-						  DT_PK_OTHER, 0);
+			uint32_t id = dt_prov_add(
+			    ps, "syscall", "vmlinux", dt_ht_scnames[nr],
+			    ret ? "return" : "entry", DT_PK_OTHER, 0);
 
 			if (id == 0) {
 				dt_ht_destroy(ht);
@@ -76,6 +77,8 @@ void dt_ht_destroy(dt_ht_t *ht)
 {
 	if (ht == NULL)
 		return;
+	for (uint32_t i = 0; i < ht->nguests; i++)
+		free(ht->guests[i].stmts);
 	pthread_mutex_destroy(&ht->lock);
 	free(ht);
 }
@@ -103,8 +106,7 @@ static int dt_ht_gread(void *arg, uint64_t addr, void *buf, size_t len)
 	return dt_guest_read_cr4(as->g, as->cr3, as->cr4, addr, buf, len);
 }
 
-static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
-			 void *arg)
+void dt_ht_handle(dt_guest_t *g, const struct ht_record *rec, void *arg)
 {
 	dt_ht_t *ht = arg;
 	dt_htg_t *hg = NULL;
@@ -112,6 +114,7 @@ static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
 	dt_pctx_t ctx;
 	char comm[17];
 	uint32_t idx;
+	uint64_t t0 = dt_ht_clock(CLOCK_MONOTONIC);
 
 	for (uint32_t i = 0; i < ht->nguests; i++)
 		if (ht->guests[i].g == g)
@@ -149,6 +152,7 @@ static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
 	ctx.tkey.tid = rec->tid;
 	ctx.tkey.guest = hg->index;
 	ctx.curthread = rec->task;
+	ctx.stmts = hg->stmts;
 	ctx.kern.read = dt_ht_gread;
 	ctx.kern.arg = &as;
 	ctx.user.read = dt_ht_gread;
@@ -160,6 +164,22 @@ static void dt_ht_record(dt_guest_t *g, const struct ht_record *rec,
 		dt_engine_fire(ht->e, &ctx);
 	pthread_mutex_unlock(&ht->lock);
 	__atomic_add_fetch(&ht->nrecs, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ht->ns, dt_ht_clock(CLOCK_MONOTONIC) - t0,
+			   __ATOMIC_RELAXED);
+}
+
+void dt_ht_set_engine(dt_ht_t *ht, dt_engine_t *e)
+{
+	pthread_mutex_lock(&ht->lock);
+	ht->e = e;
+	ht->ncpus =
+	    e && dt_engine_opts(e)->ncpus ? dt_engine_opts(e)->ncpus : 1;
+	pthread_mutex_unlock(&ht->lock);
+}
+
+uint64_t dt_ht_refused(const dt_ht_t *ht)
+{
+	return __atomic_load_n(&ht->nbad, __ATOMIC_RELAXED);
 }
 
 /* ---- guests' replies -------------------------------------------------- */
@@ -241,6 +261,58 @@ static dt_htg_t *dt_ht_guest(dt_ht_t *ht, const char *name)
 	return hg;
 }
 
+int dt_ht_add_guest(dt_ht_t *ht, dt_guest_t *g, const char *name)
+{
+	dt_htg_t *hg = dt_ht_guest(ht, name);
+
+	if (hg == NULL)
+		return -1;
+	hg->g = g;
+	return 0;
+}
+
+static int dt_ht_streq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int dt_ht_same_stmt(const dt_stmt_t *a, const dt_stmt_t *b)
+{
+	if (a->ndesc != b->ndesc || a->line != b->line)
+		return 0;
+	for (uint32_t d = 0; d < a->ndesc; d++) {
+		const dt_probedesc_t *x = &a->descs[d], *y = &b->descs[d];
+
+		if (!dt_ht_streq(x->target, y->target) ||
+		    !dt_ht_streq(x->provider, y->provider) ||
+		    !dt_ht_streq(x->module, y->module) ||
+		    !dt_ht_streq(x->function, y->function) ||
+		    !dt_ht_streq(x->name, y->name))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The statements of the host's program that guest program gp kept: a guest
+ * drops those whose target does not name it (dt_link_select), and the host
+ * check has made sure gp's statements are the host's, in order. A record
+ * from the guest runs only these.
+ */
+static uint8_t *dt_ht_kept(const dt_prog_t *host, const dt_prog_t *gp)
+{
+	uint8_t *m = calloc(host->nstmts + 1, 1);
+	uint32_t k = 0;
+
+	for (uint32_t s = 0; m != NULL && s < host->nstmts; s++)
+		if (k < gp->nstmts &&
+		    dt_ht_same_stmt(&host->stmts[s], &gp->stmts[k])) {
+			m[s] = 1;
+			k++;
+		}
+	return m;
+}
+
 /* A guest's answer to the program: check it, attach, send ENABLE. */
 static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 {
@@ -254,15 +326,16 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 	hg->state = HTG_REFUSED;
 	if (dt_elf_read_mem(m->data, m->len, &gp, &ee) != 0) {
 		/* Not a program: the guest command's output says why. */
-		fprintf(stderr, "dtrace: guest %s: link failed (status %d): "
-				"%.*s\n",
+		fprintf(stderr,
+			"dtrace: guest %s: link failed (status %d): "
+			"%.*s\n",
 			hg->name, m->status, (int)(m->len > 400 ? 400 : m->len),
 			m->len ? (const char *)m->data : "");
 		return;
 	}
 	if (gp->link_error != NULL) {
-		fprintf(stderr, "dtrace: guest %s: link failed: %s\n",
-			hg->name, gp->link_error);
+		fprintf(stderr, "dtrace: guest %s: link failed: %s\n", hg->name,
+			gp->link_error);
 		goto out;
 	}
 	if (dt_link_check(r->prog, gp, why, sizeof(why)) != 0) {
@@ -270,6 +343,11 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 			hg->name, why);
 		goto out;
 	}
+	if (r->o->verbose)
+		fprintf(stderr,
+			"dtrace: guest %s: program accepted "
+			"(%u relocations linked)\n",
+			hg->name, dt_link_count_relocs(r->prog));
 	/* One engine runs one program for every guest: the host's own
 	 * compilation when it has no relocations, else the first guest's
 	 * linked program, and then every other guest must have linked to
@@ -277,10 +355,11 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 	if (dt_link_count_relocs(r->prog) != 0) {
 		if (r->eprog != NULL &&
 		    dt_prog_equal(r->eprog, gp, why, sizeof(why)) != 0) {
-			fprintf(stderr, "dtrace: guest %s: its kernel types "
-					"differ from guest %s's (%s); one "
-					"program per guest kernel is not "
-					"supported yet\n",
+			fprintf(stderr,
+				"dtrace: guest %s: its kernel types "
+				"differ from guest %s's (%s); one "
+				"program per guest kernel is not "
+				"supported yet\n",
 				hg->name, r->eguest, why);
 			goto out;
 		}
@@ -292,6 +371,11 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 			gp = NULL;
 		}
 	}
+	/* With the host's compilation in the engine, the guest's records
+	 * run the statements that target it. (With the first guest's linked
+	 * program, the others are equal to it: all of them.) */
+	if (r->eprog == NULL && (hg->stmts = dt_ht_kept(r->prog, gp)) == NULL)
+		goto out;
 	hg->g = dt_guest_attach(r->rundir, hg->name, &err);
 	if (hg->g == NULL) {
 		fprintf(stderr, "dtrace: guest %s: cannot attach in %s: %s\n",
@@ -314,8 +398,7 @@ static void dt_ht_linked(dt_ht_run_t *r, dt_htg_t *hg, const dtd_msg_t *m)
 	}
 	hg->state = HTG_ENABLING;
 	if (r->o->verbose)
-		fprintf(stderr, "dtrace: guest %s: program accepted, "
-				"enabling\n",
+		fprintf(stderr, "dtrace: guest %s: attached, ENABLE sent\n",
 			hg->name);
 out:
 	dt_prog_free(gp);
@@ -385,8 +468,7 @@ static const char *dt_ht_xopt(const dt_ht_opts_t *o, const dt_prog_t *prog,
 		if (strcmp(prog->opts[i].name, name) == 0)
 			return prog->opts[i].value;
 	for (int i = 0; i < o->nxopts; i++)
-		if (strncmp(o->xopts[i], name, l) == 0 &&
-		    o->xopts[i][l] == '=')
+		if (strncmp(o->xopts[i], name, l) == 0 && o->xopts[i][l] == '=')
 			return o->xopts[i] + l + 1;
 	return NULL;
 }
@@ -424,19 +506,19 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	      const dt_copts_t *co, FILE *out, const dt_ht_opts_t *o,
 	      volatile sig_atomic_t *intr)
 {
-	dt_ht_run_t r = {.ht = ht, .prog = prog, .eo = eo, .co = co,
-			 .o = o, .out = out};
+	dt_ht_run_t r = {
+	    .ht = ht, .prog = prog, .eo = eo, .co = co, .o = o, .out = out};
 	dt_provset_t *ps = ht->ps;
 	const char *dir, *v;
-	uint64_t *next = NULL, deadline;
+	uint64_t *next = NULL, deadline, spin_ns;
 	void *buf = NULL;
 	size_t len = 0;
 	dt_elf_err_t ee;
 	uint32_t nknown;
 	int err = 0, status = 0, started = 0, wait_s;
 
-	dir = o->dtraced_dir ? o->dtraced_dir
-			     : dt_ht_xopt(o, prog, "ddtracedir");
+	dir =
+	    o->dtraced_dir ? o->dtraced_dir : dt_ht_xopt(o, prog, "ddtracedir");
 	dir = dtd_client_default_dir(dir);
 	r.rundir = o->run_dir ? o->run_dir : dt_ht_xopt(o, prog, "htvmdir");
 	if (r.rundir == NULL)
@@ -471,8 +553,8 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	r.c = dtd_client_open(dir, DTD_KIND_CONSUMER, DTD_SUB_ELF, "dtrace",
 			      &err);
 	if (r.c == NULL) {
-		fprintf(stderr, "dtrace: cannot reach dtraced in %s: %s\n",
-			dir, dt_errmsg(err));
+		fprintf(stderr, "dtrace: cannot reach dtraced in %s: %s\n", dir,
+			dt_errmsg(err));
 		status = 1;
 		goto out;
 	}
@@ -483,7 +565,14 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 		status = 1;
 		goto out;
 	}
-	r.poll = dt_gpoll_create(2000000, dt_ht_record, ht);
+	/* The poller spins this long after a guest's last call before it
+	 * sleeps on the doorbell: waking up costs a guest call far more
+	 * than a round trip (bench/guest), so spin through short gaps. */
+	spin_ns = 50000000ULL;
+	if ((v = dt_ht_xopt(o, prog, "htspin")) != NULL &&
+	    dt_parse_size(v, &spin_ns) != 0)
+		spin_ns = 50000000ULL;
+	r.poll = dt_gpoll_create(spin_ns, dt_ht_handle, ht);
 	if (r.poll == NULL || dt_gpoll_start(r.poll) != 0) {
 		fprintf(stderr, "dtrace: cannot start the guest poller\n");
 		status = 1;
@@ -497,15 +586,16 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	}
 	nknown = dt_ht_known_guests(dir);
 	if (nknown == 0)
-		fprintf(stderr, "dtrace: no guest in %s/guests yet; "
-				"waiting for guests\n",
+		fprintf(stderr,
+			"dtrace: no guest in %s/guests yet; "
+			"waiting for guests\n",
 			dir);
 
 	/* The clocks (tick-N) start once the guests dtraced knows have
 	 * enabled their probes, or after wait_s: a program that says
 	 * tick-5s { exit(0); } traces the guests for five seconds. */
-	deadline = dt_ht_clock(CLOCK_MONOTONIC) +
-		   (uint64_t)wait_s * 1000000000ULL;
+	deadline =
+	    dt_ht_clock(CLOCK_MONOTONIC) + (uint64_t)wait_s * 1000000000ULL;
 	while (!r.done && !*intr) {
 		uint64_t now = dt_ht_clock(CLOCK_MONOTONIC);
 		uint64_t wake = now + o->switchrate;
@@ -513,12 +603,20 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 		dtd_msg_t m;
 		int rc;
 
+		uint32_t nsettled = 0;
+
+		/* A guest whose program was refused is settled too. */
+		for (uint32_t i = 0; i < ht->nguests; i++)
+			if (ht->guests[i].state == HTG_ENABLED ||
+			    ht->guests[i].state == HTG_REFUSED)
+				nsettled++;
 		if (!started && ht->e != NULL &&
-		    ((nknown > 0 && r.nenabled >= nknown) || now >= deadline)) {
+		    ((nknown > 0 && nsettled >= nknown) || now >= deadline)) {
 			started = 1;
 			if (r.nenabled == 0)
-				fprintf(stderr, "dtrace: no guest enabled "
-						"its probes within %d s\n",
+				fprintf(stderr,
+					"dtrace: no guest enabled "
+					"its probes within %d s\n",
 					wait_s);
 			for (uint32_t i = 0; i < ps->n; i++)
 				if (ps->kind[i] == DT_PK_PROFILE ||
@@ -526,8 +624,9 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 					next[i] = now + ps->interval[i];
 		}
 		if (!started && ht->e == NULL && now >= deadline) {
-			fprintf(stderr, "dtrace: no guest linked the program "
-					"within %d s\n",
+			fprintf(stderr,
+				"dtrace: no guest linked the program "
+				"within %d s\n",
 				wait_s);
 			status = 1;
 			break;
@@ -582,8 +681,12 @@ int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 			dt_engine_exited(ht->e, &status);
 	}
 	if (o->verbose)
-		fprintf(stderr, "dtrace: %lu guest records, %lu refused\n",
-			(unsigned long)ht->nrecs, (unsigned long)ht->nbad);
+		fprintf(stderr,
+			"dtrace: %lu guest records (%lu ns each on "
+			"the host), %lu refused\n",
+			(unsigned long)ht->nrecs,
+			(unsigned long)(ht->nrecs ? ht->ns / ht->nrecs : 0),
+			(unsigned long)ht->nbad);
 out:
 	if (r.poll != NULL) {
 		dt_gpoll_stop(r.poll);

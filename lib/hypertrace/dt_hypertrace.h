@@ -47,17 +47,18 @@ dt_ht_t *dt_ht_create(dt_provset_t *ps);
 void dt_ht_destroy(dt_ht_t *ht);
 
 typedef struct dt_ht_opts {
-	size_t size;		 /* sizeof(struct dt_ht_opts) */
-	const char *dtraced_dir; /* NULL: -x ddtracedir, $DTRACED_DIR, default */
-	const char *run_dir;	 /* NULL: $HTVM_RUN_DIR or /run/htvm */
-	const char *srcname;	 /* for "description 'X' matched N probes" */
-	int script;		 /* srcname is a script (-s) */
+	size_t size; /* sizeof(struct dt_ht_opts) */
+	const char
+	    *dtraced_dir;    /* NULL: -x ddtracedir, $DTRACED_DIR, default */
+	const char *run_dir; /* NULL: $HTVM_RUN_DIR or /run/htvm */
+	const char *srcname; /* for "description 'X' matched N probes" */
+	int script;	     /* srcname is a script (-s) */
 	int quiet;
 	int zdefs;
-	int verbose;		 /* -v: report each guest's progress */
-	uint64_t switchrate;	 /* ns between consumer drains */
-	int wait_s;		 /* wait this long for the known guests before
-				    starting the clocks (default 60) */
+	int verbose;		  /* -v: report each guest's progress */
+	uint64_t switchrate;	  /* ns between consumer drains */
+	int wait_s;		  /* wait this long for the known guests before
+				     starting the clocks (default 60) */
 	const char *const *xopts; /* -x name=value from the command line */
 	int nxopts;
 } dt_ht_opts_t;
@@ -71,6 +72,20 @@ typedef struct dt_ht_opts {
 int dt_ht_run(dt_ht_t *ht, dt_prog_t *prog, const dt_eopts_t *eo,
 	      const dt_copts_t *co, FILE *out, const dt_ht_opts_t *o,
 	      volatile sig_atomic_t *intr);
+
+/*
+ * For tests and benchmarks, the parts of dt_ht_run that take a guest
+ * record: dt_ht_set_engine() makes e run the records (NULL: none);
+ * dt_ht_add_guest() names guest g (0, or -1 when full); dt_ht_handle() is
+ * the poller's handler (arg: ht); dt_ht_refused() counts records refused
+ * (unknown guest, bad probe id).
+ */
+struct ht_record;
+struct dt_guest;
+void dt_ht_set_engine(dt_ht_t *ht, dt_engine_t *e);
+int dt_ht_add_guest(dt_ht_t *ht, struct dt_guest *g, const char *name);
+void dt_ht_handle(struct dt_guest *g, const struct ht_record *rec, void *arg);
+uint64_t dt_ht_refused(const dt_ht_t *ht);
 
 /* The guest side: see above. Returns the process exit status. */
 int dt_ht_guest_main(const char *in, const char *out);

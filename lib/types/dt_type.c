@@ -350,11 +350,12 @@ dt_type_t *dt_type_array(dt_typetab_t *tt, dt_type_t *elem, uint64_t n)
 
 dt_type_t *dt_type_qual(dt_typetab_t *tt, dt_type_t *t, uint32_t quals)
 {
-	quals &= DT_TF_CONST | DT_TF_VOLATILE | DT_TF_RESTRICT;
+	quals &= DT_TF_CONST | DT_TF_VOLATILE | DT_TF_RESTRICT |
+		 DT_TF_USERLAND;
 	if (!quals)
 		return t;
 	for (dt_type_t *q = t->qual_cache; q; q = q->qual_cache)
-		if (q->ref == t && (q->flags & quals) == quals &&
+		if (q->ref == t && q->flags == quals &&
 		    q->kind == DT_TK_TYPEDEF && !q->name)
 			return q;
 	dt_type_t *q = tnew(tt, DT_TK_TYPEDEF, NULL, t->size, t->align, quals);

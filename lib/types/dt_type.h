@@ -144,7 +144,8 @@ dt_type_t *dt_type_charptr(dt_typetab_t *tt);   /* char * */
 
 dt_type_t *dt_type_ptr(dt_typetab_t *tt, dt_type_t *to);
 dt_type_t *dt_type_array(dt_typetab_t *tt, dt_type_t *elem, uint64_t n);
-/* Qualified variant of t (DT_TF_CONST/VOLATILE/RESTRICT); ref = t. */
+/* Qualified variant of t (DT_TF_CONST/VOLATILE/RESTRICT, and
+ * DT_TF_USERLAND for a pointer into user space); ref = t. */
 dt_type_t *dt_type_qual(dt_typetab_t *tt, dt_type_t *t, uint32_t quals);
 /* A new function type (not interned). */
 dt_type_t *dt_type_func(dt_typetab_t *tt, dt_type_t *ret, dt_type_t **args,

@@ -29,6 +29,17 @@ static const char *const progs[] = {
     "trace(curthread->comm[1]); }",
     "BEGIN { x = curthread->pid + 1; printf(\"%d %s\\n\", x, "
     "stringof(curthread->comm)); }",
+    /* members reached without a dereference: one dotted offsetof */
+    "BEGIN { trace(curthread->cred->uid.val); trace(curthread->se.vruntime); "
+    "trace(&curthread->se.vruntime); }",
+    /* sizeof and offsetof of kernel types: the machine's values */
+    "BEGIN { trace(sizeof(struct task_struct)); trace(sizeof(*curthread)); "
+    "trace(offsetof(struct task_struct, comm)); }",
+    "BEGIN { this->p = curthread; this->p++; trace(this->p); "
+    "trace(curthread + 2); }",
+    /* user addresses, `userland` as a specifier or after the star */
+    "BEGIN { trace(((userland struct __kernel_timespec *)arg0)->tv_nsec); "
+    "trace(((struct __kernel_timespec * userland)arg0)->tv_sec); }",
 };
 
 static dt_prog_t *compile(const char *src, int ht)

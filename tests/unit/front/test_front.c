@@ -246,6 +246,15 @@ static void test_builtins_calls(void **state)
 	s = s->next;
 	assert_int_equal(s->left->act, DT_ACT_EXIT);
 	dt_front_prog_free(p);
+	p = compile("extern int max_threads;\n"
+		    "BEGIN { a = max_threads; b = curcpu->cpu_id; c = chip; }");
+	s = p->clauses[0]->stmts;
+	assert_int_equal(s->left->right->kind, DT_N_KSYM);
+	assert_string_equal(s->left->right->sval, "max_threads");
+	assert_int_equal(s->next->left->right->left->kind, DT_N_BUILTIN);
+	assert_int_equal(s->next->left->right->left->builtin, DIF_VAR_CURCPU);
+	assert_int_equal(s->next->next->left->right->kind, DT_N_MEMBER);
+	dt_front_prog_free(p);
 	expect_err("BEGIN { trace(args[0]); }", "D_ARGS_IDX", 1);
 	expect_err("BEGIN { pid = 1; }", "D_OP_WRITE", 1);
 	expect_err("BEGIN { strlen(); }", "D_PROTO_LEN", 1);
@@ -343,9 +352,11 @@ static void test_translators(void **state)
 	s = p->clauses[0]->stmts;
 	dt_node_t *x = s->left->args;
 	assert_int_equal(x->kind, DT_N_XLATE);
-	assert_int_equal(x->nxmembers, 2);
-	assert_non_null(x->xmembers[0]);
-	assert_null(x->xmembers[1]);
+	assert_int_equal(x->nxmembers, 0);
+	assert_non_null(x->xlator);
+	assert_int_equal(x->xlator->nmembers, 1);
+	assert_ptr_equal(x->xlator->mexprs[0]->left->var,
+			 x->xlator->argvar);
 	assert_int_equal(s->next->left->right->kind, DT_N_INT);
 	assert_int_equal(s->next->left->right->ival, 5);
 	assert_int_equal(s->next->next->left->right->kind, DT_N_MEMBER);
