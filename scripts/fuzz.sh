@@ -10,15 +10,23 @@ if [ ! -f build-fuzz/build.ninja ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false || exit 1
 fi
 ninja -C build-fuzz || exit 1
+# fuzz-front is seeded with every D program of the conformance suites,
+# copied at run time rather than kept in the repository.
+cdir=${HT_CONFORMANCE_DIR:-../shared/conformance}
+if [ -d "$cdir" ] && [ ! -d tests/out/fuzz/seeds-front ]; then
+	CONFORMANCE=$cdir tests/fuzz/make-front-seeds.sh tests/out/fuzz/seeds-front
+fi
 pass=0
 fail=0
 for t in build-fuzz/tests/fuzz/fuzz-*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	name=$(basename "$t")
 	corpus=tests/out/fuzz/$name
 	mkdir -p "$corpus"
 	seeds=()
 	[ -d "tests/fuzz/seeds/$name" ] && seeds+=("tests/fuzz/seeds/$name")
+	[ "$name" = fuzz-front ] && [ -d tests/out/fuzz/seeds-front ] &&
+		seeds+=(tests/out/fuzz/seeds-front)
 	log=tests/out/fuzz/$name.log
 	echo "--- $name: ${secs}s"
 	if "$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 \
