@@ -20,6 +20,9 @@
 #include "hypertrace/dt_hypertrace.h"
 #include "providers/dt_providers.h"
 
+#include "dt_cmd_elf.h"
+#include "dt_cmd_host.h"
+
 static volatile sig_atomic_t g_intr;
 static void dt_onintr(int sig) { (void)sig; g_intr = 1; }
 
@@ -77,9 +80,9 @@ static char *dt_readfile(const char *path)
 static void dt_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: dtrace [-aACeFhHlqSvVwZ] [-b bufsz] [-c cmd] [-D name[=def]]\n"
+		"Usage: dtrace [-aACeEFhHlqSvVwZ] [-b bufsz] [-c cmd] [-D name[=def]]\n"
 		"\t[-I path] [-L path] [-o output] [-p pid] [-s script] [-U name]\n"
-		"\t[-x opt[=val]]\n"
+		"\t[-x opt[=val]] [-y elf [-x btf=path]] [-Y elf[,host|guest]]\n"
 		"\t[-P provider [[ predicate ] action ]]\n"
 		"\t[-m [ provider: ] module [[ predicate ] action ]]\n"
 		"\t[-f [[ provider: ] module: ] func [[ predicate ] action ]]\n"
@@ -129,6 +132,7 @@ int main(int argc, char **argv)
 	int nsrc = 0, c, list = 0, compile_only = 0, dump = 0, quiet = 0;
 	int cpp = 0, zdefs = 0, destructive = 0, errtags = 0, flow = 0;
 	int verbose = 0, hypertrace = 0;
+	const char *elf_in = NULL, *elf_run = NULL; /* -y, -Y */
 	const char *xopts[128], *cppargs[128], *outfile = NULL, *cmd = NULL;
 	int nx = 0, ncpp = 0, nmarg = 0;
 	const char *margv[257];
@@ -154,10 +158,16 @@ int main(int argc, char **argv)
 	margv[nmarg++] = argv[0];
 	for (;;) {
 		c = getopt(argc, argv,
-			   "+aAb:c:CD:eEf:FGhHi:I:lL:m:n:o:p:P:qs:SU:vVwx:XZ");
+			   "+aAb:c:CD:eEf:FGhHi:I:lL:m:n:o:p:P:qs:SU:vVwx:Xy:Y:Z");
 		if (c == -1) {
 			if (optind >= argc)
 				break;
+			if (strcmp(argv[optind - 1], "--") == 0) {
+				/* after "--" everything is an operand */
+				while (optind < argc && nmarg < 256)
+					margv[nmarg++] = argv[optind++];
+				break;
+			}
 			if (nmarg < 256)
 				margv[nmarg++] = argv[optind];
 			optind++;
@@ -237,6 +247,17 @@ int main(int argc, char **argv)
 				xopts[nx++] = optarg;
 			break;
 		case 'X': break;
+		case 'y': elf_in = optarg; break;
+		case 'Y':
+			/* an ELF program, named like a script */
+			elf_run = optarg;
+			if (nsrc < 64) {
+				srcs[nsrc].kind = DT_SRC_SCRIPT;
+				srcs[nsrc].text = strdup("");
+				srcs[nsrc].name = optarg;
+				nsrc++;
+			}
+			break;
 		case 'Z': zdefs = 1; break;
 		default:
 			fprintf(stderr, "dtrace: illegal option -- %c\n", optopt);
@@ -245,14 +266,19 @@ int main(int argc, char **argv)
 		}
 	}
 	(void)verbose;
+	if (elf_in != NULL) /* -y IN, -e -y IN: nothing to compile */
+		return dt_cmd_host_elf_link(elf_in, compile_only, outfile,
+					    xopts, nx);
 	if (nsrc == 0 && !list) {
 		dt_usage(stderr);
 		return 2;
 	}
 	if (dt_prov_init(&ps) != 0)
 		return 1;
+	/* host probes join ps when a description names them */
+	dt_cmd_host_t *hc = dt_cmd_host_create(&ps);
 	if (list && nsrc == 0) {
-		dt_prov_list(&ps, stdout, NULL, 1);
+		dt_cmd_host_list(hc, stdout, NULL, 1);
 		return 0;
 	}
 	if (list) {
@@ -265,7 +291,8 @@ int main(int argc, char **argv)
 			if (srcs[i].kind == DT_SRC_SCRIPT)
 				continue;
 			dt_split_desc(srcs[i].text, &pd, buf, sizeof(buf));
-			if (dt_prov_list(&ps, stdout, &pd, hdr) == 0 && !zdefs) {
+			dt_cmd_host_desc_kind(srcs[i].kind, &pd); /* -P/-m/-f */
+			if (dt_cmd_host_list(hc, stdout, &pd, hdr) == 0 && !zdefs) {
 				fprintf(stderr, "dtrace: invalid probe specifier "
 						"%s: probe description %s:%s:%s:%s "
 						"does not match any probes\n",
@@ -293,6 +320,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dtrace: only the first program is used "
 				"(%d given)\n", nsrc);
 
+	/* -c: the child exists (stopped before exec) for $target. */
+	if (cmd && !hypertrace) {
+		if ((child = dt_cmd_host_spawn(hc, cmd)) < 0) {
+			fprintf(stderr, "dtrace: failed to execute %s: %s\n",
+				cmd, strerror(errno));
+			return 1;
+		}
+		pid = child;
+	}
 	memset(&copts, 0, sizeof(copts));
 	copts.size = sizeof(copts);
 	copts.kind = srcs[0].kind;
@@ -310,13 +346,18 @@ int main(int argc, char **argv)
 	copts.zdefs = zdefs;
 	copts.xopts = xopts;
 	copts.nxopts = nx;
-	copts.probe_lookup = dt_prov_lookup;
-	copts.probe_lookup_arg = &ps;
+	copts.probe_lookup = hypertrace ? dt_prov_lookup : dt_cmd_host_lookup;
+	copts.probe_lookup_arg = hypertrace ? (void *)&ps : (void *)hc;
 	/* -E: guest probes join the table; lib/hypertrace runs the program. */
 	dt_ht_t *ht = hypertrace ? dt_ht_create(&ps) : NULL;
 	copts.hypertrace = hypertrace;
 	memset(&cerr, 0, sizeof(cerr));
-	if (dt_compile(&copts, srcs[0].text, &prog, &cerr) != 0) {
+	if (elf_run != NULL) { /* -Y: read and link instead */
+		prog = dt_cmd_host_elf_load(elf_run, &outfile, xopts, nx,
+					    &status);
+		if (prog == NULL)
+			return status;
+	} else if (dt_compile(&copts, srcs[0].text, &prog, &cerr) != 0) {
 		char tag[64] = "", line[32] = "";
 
 		if (errtags && cerr.tag[0])
@@ -411,8 +452,8 @@ int main(int argc, char **argv)
 	co.quiet = quiet;
 	co.flowindent = flow;
 	eo.destructive |= destructive;
-	if (compile_only)
-		return 0;
+	if (compile_only) /* -E -e: write the unlinked program */
+		return hypertrace ? dt_cmd_elf_emit(prog, outfile) : 0;
 	if (ht != NULL) {
 		dt_ht_opts_t ho = {.size = sizeof(ho), .srcname = srcs[0].name,
 				   .script = srcs[0].kind == DT_SRC_SCRIPT,
@@ -432,6 +473,8 @@ int main(int argc, char **argv)
 	for (uint32_t s = 0; s < prog->nstmts; s++)
 		for (uint32_t d = 0; d < prog->stmts[s].ndesc; d++)
 			dt_prov_ensure(&ps, &prog->stmts[s].descs[d]);
+	if (elf_run != NULL)
+		dt_cmd_host_ensure(hc, prog);
 	dt_engine_t *e = dt_engine_create(prog, &eo, ps.probes, ps.n, why,
 					  sizeof(why));
 	if (e == NULL) {
@@ -467,7 +510,7 @@ int main(int argc, char **argv)
 	dt_engine_set_errhandler(e, dt_consumer_errhandler, cons);
 	signal(SIGINT, dt_onintr);
 	signal(SIGTERM, dt_onintr);
-	if (cmd) {
+	if (cmd && !child) {
 		child = fork();
 		if (child == 0) {
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -475,6 +518,8 @@ int main(int argc, char **argv)
 		}
 		pid = child;
 	}
+	if (dt_cmd_host_start(hc, e, pid) != 0)
+		return 1;
 
 	dt_pctx_t ctx;
 	memset(&ctx, 0, sizeof(ctx));
@@ -499,6 +544,7 @@ int main(int argc, char **argv)
 	dt_engine_fire(e, &ctx);
 	if (dt_consumer_drain(cons) || dt_engine_exited(e, NULL))
 		done = 1;
+	dt_cmd_host_release(hc); /* -c: exec now */
 	for (uint32_t i = 0; i < ps.n; i++)
 		if (ps.kind[i] == DT_PK_PROFILE || ps.kind[i] == DT_PK_TICK)
 			next[i] = start + ps.interval[i];
@@ -513,12 +559,8 @@ int main(int argc, char **argv)
 			if (next[i] < wake)
 				wake = next[i];
 		}
-		if (wake > now) {
-			struct timespec ts = {(time_t)((wake - now) / 1000000000ULL),
-					      (long)((wake - now) % 1000000000ULL)};
-
-			nanosleep(&ts, NULL);
-		}
+		/* sleeps, or delivers host probe firings meanwhile */
+		dt_cmd_host_wait(hc, wake > now ? wake - now : 0);
 		now = dt_now();
 		for (uint32_t i = 0; i < ps.n && !dt_engine_exited(e, NULL); i++) {
 			if (!next[i] || !dt_engine_enabled(e, ps.probes[i].id))
@@ -547,9 +589,12 @@ int main(int argc, char **argv)
 			int st;
 
 			if (waitpid(child, &st, WNOHANG) == child) {
+				dt_cmd_host_reaped(child, st, quiet);
 				child = 0;
 				done = 1;
 			}
+		} else if (pid && !cmd && dt_cmd_host_gone(pid, quiet)) {
+			done = 1; /* -p: the process is gone */
 		}
 		(void)any;
 	}
@@ -562,6 +607,7 @@ int main(int argc, char **argv)
 
 		nanosleep(&ts, NULL);
 	}
+	dt_cmd_host_stop(hc); /* the last host firings, exact drops */
 	ctx.probe = DT_PROBE_END;
 	ctx.cpu = 0;
 	ctx.ts = dt_now();
@@ -579,6 +625,7 @@ int main(int argc, char **argv)
 	dt_consumer_destroy(cons);
 	dt_engine_destroy(e);
 	free(next);
+	dt_cmd_host_destroy(hc);
 	dt_prog_free(prog);
 	dt_prov_fini(&ps);
 	return status;

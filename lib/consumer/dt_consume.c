@@ -307,10 +307,17 @@ static int dt_keycmp(dt_consumer_t *c, const dt_aggent_t *x,
 		} else if (ad->keys[k].flags & DIF_TF_BYREF) {
 			r = memcmp(x->key + off, y->key + off, sz);
 		} else {
-			int64_t a, b;
+			/* DTrace compares integer keys as unsigned values of
+			 * the key's size */
+			uint64_t a, b, m = ~0ULL;
+			uint32_t ks = ad->keys[k].size;
 
+			if (ks > 0 && ks < 8)
+				m = (1ULL << (ks * 8)) - 1;
 			memcpy(&a, x->key + off, 8);
 			memcpy(&b, y->key + off, 8);
+			a &= m;
+			b &= m;
 			r = (a > b) - (a < b);
 		}
 		if (r)

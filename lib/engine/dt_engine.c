@@ -1932,6 +1932,22 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 				dt_fire_error(e, ms, (int)i + 1);
 				return;
 			}
+			if (a->kind == DT_ACT_COMMIT && vals[0] > 0 &&
+			    e->specs[vals[0] - 1].state == 1) {
+				/* the speculation's data must fit in the
+				 * principal buffer, else the clause is dropped */
+				dt_buf_t *b = &e->bufs[ms->ctx->cpu < e->o.ncpus
+							       ? ms->ctx->cpu
+							       : 0];
+
+				if (e->o.bufpolicy != DT_BUF_RING &&
+				    b->acct + e->ecbneed[ecb->epid] +
+						    e->specs[vals[0] - 1].acct >
+					    b->size) {
+					b->drops++;
+					return;
+				}
+			}
 			if (nsd < 16) {
 				sdid[nsd] = (int)vals[0];
 				sdcommit[nsd++] = a->kind == DT_ACT_COMMIT;
@@ -2002,11 +2018,11 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 		} else if (spec > 0) {
 			dt_spec_t *sp = &e->specs[spec - 1];
 
-			if (sp->acct + dt_rec_acct(w.p, hdr[1]) > e->o.specsize ||
+			if (sp->acct + e->ecbneed[ecb->epid] > e->o.specsize ||
 			    sp->used + hdr[1] > sp->cap) {
 				e->st.specdrops++;
 			} else {
-				sp->acct += dt_rec_acct(w.p, hdr[1]);
+				sp->acct += e->ecbneed[ecb->epid];
 				memcpy(sp->data + sp->used, w.p, hdr[1]);
 				sp->used += hdr[1];
 			}
@@ -2312,7 +2328,7 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	 * bufresize=manual: fail instead. */
 	if (e->o.bufresize_manual &&
 	    (e->o.bufsize > (1ULL << 30) || e->o.aggsize > (1ULL << 30) ||
-	     e->o.dynvarsize > (1ULL << 30))) {
+	     e->o.dynvarsize > (1ULL << 30) || e->o.specsize > (1ULL << 30))) {
 		snprintf(why, whylen, "Not enough space");
 		goto fail;
 	}
