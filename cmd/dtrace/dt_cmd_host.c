@@ -122,7 +122,8 @@ static int dt_hc_may_match(const dt_probedesc_t *pd)
 	if ((pd->provider == NULL || *pd->provider == '\0') &&
 	    dt_hc_literal(pd->name) &&
 	    (strcmp(pd->name, "BEGIN") == 0 || strcmp(pd->name, "END") == 0 ||
-	     strcmp(pd->name, "ERROR") == 0 || dt_prov_rate(pd->name, &ns) == 0))
+	     strcmp(pd->name, "ERROR") == 0 ||
+	     dt_prov_rate(pd->name, &ns) == 0))
 		return 0;
 	return 1;
 }
@@ -218,8 +219,8 @@ static int dt_hc_add(void *arg, const dt_hostprobe_info_t *pi)
 	vp = dt_hc_slot(hc, key, &kp);
 	if (*kp != NULL)
 		return 0; /* already published */
-	id = dt_prov_add(hc->ps, d->prv, d->mod, d->func, d->name,
-			 DT_PK_OTHER, 0);
+	id = dt_prov_add(hc->ps, d->prv, d->mod, d->func, d->name, DT_PK_OTHER,
+			 0);
 	if (id == 0)
 		return 1;
 	if (hc->nids % 1024 == 0) {
@@ -415,7 +416,8 @@ void dt_cmd_host_reaped(pid_t pid, int st, int quiet)
 	if (quiet) /* DTrace's notices are quiet under -q */
 		return;
 	if (WIFSIGNALED(st))
-		fprintf(stderr, "dtrace: pid %d terminated by SIG%s\n", (int)pid,
+		fprintf(stderr, "dtrace: pid %d terminated by SIG%s\n",
+			(int)pid,
 			sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st))
 						   : "?");
 	else if (WEXITSTATUS(st) != 0)
@@ -506,14 +508,15 @@ int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 			continue;
 		if (dt_hostprobe_enable(hc->rh, &hd, p->id) != 0) {
 			/* the library's message names the probe */
-			fprintf(stderr, "dtrace: could not enable tracing: "
-					"%s\n",
+			fprintf(stderr,
+				"dtrace: could not enable tracing: "
+				"%s\n",
 				dt_hostprobe_errmsg(hc->rh));
 			return 1;
 		}
 	}
-	hc->walloff = dt_hc_clock(CLOCK_REALTIME) -
-		      dt_hc_clock(CLOCK_MONOTONIC);
+	hc->walloff =
+	    dt_hc_clock(CLOCK_REALTIME) - dt_hc_clock(CLOCK_MONOTONIC);
 	if (dt_hostprobe_go(hc->rh, 1) != 0) {
 		fprintf(stderr, "dtrace: could not enable tracing: %s\n",
 			dt_hostprobe_errmsg(hc->rh));

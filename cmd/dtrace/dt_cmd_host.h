@@ -66,7 +66,6 @@ int dt_cmd_host_elf_link(const char *in, int reemit, const char *out,
  * (guest mode: the linked program is written to *outp, nothing runs, and
  * *outp is cleared since -o named the ELF file, not trace output). */
 dt_prog_t *dt_cmd_host_elf_load(const char *arg, const char **outp,
-				const char *const *xopts, int nx,
-				int *status);
+				const char *const *xopts, int nx, int *status);
 
 #endif /* DT_CMD_HOST_H */
