@@ -228,7 +228,8 @@ enum dif_subr {
 	DIF_SUBR_JSON = 52,
 	DIF_SUBR_STRTOLL = 53,
 	DIF_SUBR_RANDOM = 54, /* Linux DTrace's rand() variant */
-	DIF_SUBR_MAX = 54
+	DIF_SUBR_LINK_NTOP = 55, /* link_ntop(type, addr): Linux DTrace */
+	DIF_SUBR_MAX = 55
 };
 
 typedef uint32_t dif_instr_t;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "consumer/dt_consume.h"
 
@@ -23,7 +24,20 @@ struct dt_consumer {
 	int output; /* something was printed */
 	uint8_t *printed; /* per aggregation */
 	int indent;
+	/* -x oformat=json: the document is open, probe objects written,
+	 * items written in the current "output" array */
+	int jopen, jprobes, jitems;
 };
+
+static void dt_json_close(dt_consumer_t *c);
+static void dt_json_probe(dt_consumer_t *c, long cpu, long id,
+			  const char *prov, const char *mod, const char *func,
+			  const char *name);
+static void dt_json_output_open(dt_consumer_t *c);
+static void dt_json_output_close(dt_consumer_t *c);
+static void dt_json_agg(dt_consumer_t *c, int agg, int only_unprinted);
+static void dt_json_drop(dt_consumer_t *c, int kind, uint64_t n,
+			 const char *msg);
 
 dt_consumer_t *dt_consumer_create(dt_engine_t *e, FILE *out, FILE *err,
 				  const dt_copts_t *o)
@@ -49,6 +63,7 @@ void dt_consumer_destroy(dt_consumer_t *c)
 {
 	if (c == NULL)
 		return;
+	dt_json_close(c);
 	free(c->printed);
 	free(c);
 }
@@ -917,7 +932,24 @@ static void dt_printa(dt_consumer_t *c, const dt_action_t *act)
 int dt_consumer_print_aggs(dt_consumer_t *c)
 {
 	size_t n;
-	dt_aggent_t **v = dt_agg_sorted(c, -1, &n);
+	dt_aggent_t **v;
+
+	if (c->o.json) {
+		int any = 0;
+
+		for (uint32_t i = 0; i < c->prog->naggs; i++)
+			any |= !c->printed[i];
+		if (!any)
+			return 0;
+		dt_json_probe(c, -1, -1, "dtrace", "INTERNAL", "INTERNAL",
+			      "AGGREGATIONS");
+		dt_json_output_open(c);
+		for (uint32_t i = 0; i < c->prog->naggs; i++)
+			dt_json_agg(c, (int)i, 1);
+		dt_json_output_close(c);
+		return 0;
+	}
+	v = dt_agg_sorted(c, -1, &n);
 
 	if (v == NULL)
 		return -1;
@@ -1038,6 +1070,353 @@ const char *dt_consumer_setopt(dt_consumer_t *c, const char *name,
 	return "Invalid option name";
 }
 
+/* ---- -x oformat=json ----
+ * FreeBSD's structured output (dtrace(1), STRUCTURED OUTPUT): one
+ * {"dtrace": {"probes": [...]}} document; each probe record is an object
+ * with timestamp (taken at output time), cpu, id, provider, module,
+ * function, name and an "output" array: {"value": v} per trace(),
+ * {"message": s} then one {"value": v} per argument for printf(),
+ * {"aggregation-name": n, "aggregation-data": [{"keys": [...], "count":
+ * v}]} for printa() (histograms as "buckets" of value/count), drops as
+ * the dtrace:INTERNAL:INTERNAL:DROP pseudo-probe. Aggregations printed at
+ * exit go in a pseudo-probe named AGGREGATIONS, as they have no probe. */
+
+static void dt_json_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n && s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20 || ch >= 0x7f)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void dt_json_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputs("\"0x", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('"', f);
+}
+
+/* A record value as a JSON value: number, string or hex bytes. */
+static void dt_json_val(FILE *f, const dt_pfarg_t *a)
+{
+	uint64_t uv = 0;
+
+	if (a->flags & DT_REC_STR) {
+		dt_json_str(f, a->data, a->size);
+		return;
+	}
+	if ((a->flags & DT_REC_REF) || a->size > 8) {
+		dt_json_hex(f, a->data, a->size);
+		return;
+	}
+	memcpy(&uv, a->data, a->size);
+	if (a->flags & DT_REC_FLOAT) {
+		double d;
+		float fl;
+
+		if (a->size == 4) {
+			memcpy(&fl, a->data, 4);
+			d = fl;
+		} else {
+			memcpy(&d, &uv, sizeof(d));
+		}
+		if (isfinite(d))
+			fprintf(f, "%.17g", d);
+		else
+			fputs("null", f);
+		return;
+	}
+	if (a->flags & DT_REC_SIGNED) {
+		int64_t sv = a->size == 1   ? (int8_t)uv
+			     : a->size == 2 ? (int16_t)uv
+			     : a->size == 4 ? (int32_t)uv
+					    : (int64_t)uv;
+
+		fprintf(f, "%lld", (long long)sv);
+		return;
+	}
+	fprintf(f, "%llu", (unsigned long long)uv);
+}
+
+static void dt_json_open(dt_consumer_t *c)
+{
+	if (c->jopen)
+		return;
+	fputs("{\"dtrace\": {\"probes\": [", c->out);
+	c->jopen = 1;
+	c->output = 1;
+}
+
+static void dt_json_close(dt_consumer_t *c)
+{
+	if (!c->o.json)
+		return;
+	dt_json_open(c); /* an empty run is still one document */
+	fputs("\n]}}\n", c->out);
+	fflush(c->out);
+	c->jopen = 0;
+	c->o.json = 0;
+}
+
+static void dt_json_probe(dt_consumer_t *c, long cpu, long id,
+			  const char *prov, const char *mod, const char *func,
+			  const char *name)
+{
+	struct timespec ts;
+
+	dt_json_open(c);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fprintf(c->out, "%s\n{\"timestamp\": %llu, \"cpu\": %ld, \"id\": %ld, ",
+		c->jprobes++ ? "," : "",
+		(unsigned long long)ts.tv_sec * 1000000000ULL +
+			(unsigned long long)ts.tv_nsec,
+		cpu, id);
+	fputs("\"provider\": ", c->out);
+	dt_json_str(c->out, prov, strlen(prov));
+	fputs(", \"module\": ", c->out);
+	dt_json_str(c->out, mod, strlen(mod));
+	fputs(", \"function\": ", c->out);
+	dt_json_str(c->out, func, strlen(func));
+	fputs(", \"name\": ", c->out);
+	dt_json_str(c->out, name, strlen(name));
+}
+
+/* Starts one item of the current "output" array. */
+static void dt_json_item(dt_consumer_t *c)
+{
+	fputs(c->jitems++ ? ", " : "", c->out);
+}
+
+static void dt_json_output_open(dt_consumer_t *c)
+{
+	fputs(", \"output\": [", c->out);
+	c->jitems = 0;
+}
+
+static void dt_json_output_close(dt_consumer_t *c)
+{
+	fputs("]}", c->out);
+}
+
+/* The lower bound of llquantize bin i, as its text label reads. */
+static int64_t dt_json_llqval(const dt_aggdesc_t *ad, int i, int n)
+{
+	int64_t f = ad->params[0], lo = ad->params[1], hi = ad->params[2],
+		st = ad->params[3];
+	int bin0 = n / 2, k = 0, d = i - bin0;
+	unsigned __int128 scale = 1;
+
+	for (int64_t m = 0; m < lo; m++)
+		scale *= (uint64_t)f;
+	if (d == 0)
+		return 0;
+	for (int64_t m = lo; m <= hi; m++) {
+		unsigned __int128 next = scale * (uint64_t)f;
+
+		for (int64_t s = st / f; s < st; s++) {
+			k++;
+			if (k == (d < 0 ? -d : d)) {
+				int64_t v = (int64_t)(s == st / f
+							      ? scale
+							      : (unsigned __int128)s *
+									next / (uint64_t)st);
+				return d < 0 ? -v : v;
+			}
+		}
+		scale = next;
+	}
+	return d < 0 ? -(int64_t)scale : (int64_t)scale;
+}
+
+static void dt_json_buckets(dt_consumer_t *c, const dt_aggent_t *a)
+{
+	const dt_aggdesc_t *ad = &c->prog->aggs[a->agg];
+	int n = (int)a->nvals, first = 0;
+	int64_t nrm = a->normal ? (int64_t)a->normal : 1;
+
+	fputs(", \"buckets\": [", c->out);
+	for (int i = 0; i < n; i++) {
+		int64_t v;
+
+		if (a->vals[i] == 0)
+			continue;
+		if (ad->func == DT_AGG_QUANTIZE)
+			v = dt_quant_bucketval(i);
+		else if (ad->func == DT_AGG_LQUANTIZE)
+			v = i == 0 ? ad->params[0] - 1
+				   : ad->params[0] + (i - 1) * ad->params[2];
+		else
+			v = dt_json_llqval(ad, i, n);
+		fprintf(c->out, "%s{\"value\": %lld, \"count\": %lld}",
+			first++ ? ", " : "", (long long)v,
+			(long long)(a->vals[i] / nrm));
+	}
+	fputc(']', c->out);
+}
+
+static void dt_json_aggent(dt_consumer_t *c, const dt_aggent_t *a, int more)
+{
+	const dt_aggdesc_t *ad = &c->prog->aggs[a->agg];
+	static const char *const fn[] = {
+		[DT_AGG_COUNT] = "count", [DT_AGG_SUM] = "sum",
+		[DT_AGG_AVG] = "avg",     [DT_AGG_MIN] = "min",
+		[DT_AGG_MAX] = "max",     [DT_AGG_STDDEV] = "stddev"};
+	const char *name = ad->func < sizeof(fn) / sizeof(fn[0]) &&
+					   fn[ad->func]
+				   ? fn[ad->func]
+				   : "value";
+
+	fputs(more ? ", {\"keys\": [" : "{\"keys\": [", c->out);
+	for (uint32_t k = 0; k < ad->nkeys; k++) {
+		uint32_t sz;
+		int isstr;
+		uint32_t off = dt_agg_keyoff(c->e, a->agg, k, &sz, &isstr);
+		dt_pfarg_t v;
+		uint64_t iv = 0;
+
+		if (off + sz > a->keylen)
+			break;
+		fputs(k ? ", " : "", c->out);
+		if (isstr) {
+			dt_json_str(c->out, (const char *)a->key + off, sz);
+			continue;
+		}
+		if (ad->keys[k].flags & DIF_TF_BYREF) {
+			dt_json_hex(c->out, a->key + off, sz);
+			continue;
+		}
+		memcpy(&iv, a->key + off, 8);
+		v.data = &iv;
+		v.size = ad->keys[k].size && ad->keys[k].size <= 8
+				 ? ad->keys[k].size
+				 : 8;
+		v.flags = DT_REC_SIGNED;
+		dt_json_val(c->out, &v);
+	}
+	fputc(']', c->out);
+	switch (ad->func) {
+	case DT_AGG_QUANTIZE: case DT_AGG_LQUANTIZE: case DT_AGG_LLQUANTIZE:
+		dt_json_buckets(c, a);
+		break;
+	case DT_AGG_STDDEV:
+		fprintf(c->out, ", \"stddev\": %llu",
+			(unsigned long long)dt_stddev(a));
+		break;
+	default:
+		fprintf(c->out, ", \"%s\": %lld", name,
+			(long long)dt_agg_value(c, a));
+		break;
+	}
+	fputc('}', c->out);
+}
+
+/* One aggregation's entries (sorted as the text output sorts them). */
+static void dt_json_agg(dt_consumer_t *c, int agg, int only_unprinted)
+{
+	size_t n;
+	dt_aggent_t **v;
+	int more = 0;
+
+	if (only_unprinted && c->printed[agg])
+		return;
+	v = dt_agg_sorted(c, agg, &n);
+	if (v == NULL)
+		return;
+	dt_json_item(c);
+	fputs("{\"aggregation-name\": ", c->out);
+	dt_json_str(c->out, c->prog->aggs[agg].name,
+		    strlen(c->prog->aggs[agg].name));
+	fputs(", \"aggregation-data\": [", c->out);
+	for (size_t k = 0; k < n; k++)
+		dt_json_aggent(c, v[k], more++);
+	fputs("]}", c->out);
+	c->printed[agg] = 1;
+	free(v);
+}
+
+static void dt_json_drop(dt_consumer_t *c, int kind, uint64_t n,
+			 const char *msg)
+{
+	dt_json_probe(c, -1, -1, "dtrace", "INTERNAL", "INTERNAL", "DROP");
+	fprintf(c->out, ", \"count\": %llu, \"total\": %llu, \"kind\": %d, "
+		"\"msg\": ", (unsigned long long)n, (unsigned long long)n,
+		kind);
+	dt_json_str(c->out, msg, strlen(msg));
+	fputc('}', c->out);
+}
+
+/* One action of a probe record as items of its "output" array. */
+static void dt_json_action(dt_consumer_t *c, const dt_action_t *a,
+			   const dt_pfarg_t *v, int cnt)
+{
+	switch (a->kind) {
+	case DT_ACT_DIFEXPR: case DT_ACT_PRINT:
+		if (cnt < 1)
+			return;
+		dt_json_item(c);
+		fputs("{\"value\": ", c->out);
+		dt_json_val(c->out, &v[0]);
+		fputc('}', c->out);
+		return;
+	case DT_ACT_TRACEMEM:
+		if (cnt < 1)
+			return;
+		dt_json_item(c);
+		fputs("{\"tracemem\": ", c->out);
+		dt_json_hex(c->out, v[0].data, v[0].size);
+		fputc('}', c->out);
+		return;
+	case DT_ACT_PRINTF: {
+		char *buf = NULL;
+		size_t bl = 0;
+		FILE *m;
+
+		if (a->fmt >= c->prog->nfmts || (m = open_memstream(&buf, &bl)) == NULL)
+			return;
+		dt_printf_fmt(m, c->prog->fmts[a->fmt].str, v, cnt);
+		fclose(m);
+		dt_json_item(c);
+		fputs("{\"message\": ", c->out);
+		dt_json_str(c->out, buf, bl);
+		fputc('}', c->out);
+		free(buf);
+		/* then each argument raw, as trace() would record it; a
+		 * printf without arguments has one {"value": 0} (FreeBSD) */
+		if (cnt == 0) {
+			dt_json_item(c);
+			fputs("{\"value\": 0}", c->out);
+		}
+		for (int i = 0; i < cnt; i++) {
+			dt_json_item(c);
+			fputs("{\"value\": ", c->out);
+			dt_json_val(c->out, &v[i]);
+			fputc('}', c->out);
+		}
+		return;
+	}
+	case DT_ACT_PRINTA:
+		for (uint32_t i = 0; i < a->nargs; i++)
+			if (a->args[i] < c->prog->naggs)
+				dt_json_agg(c, (int)a->args[i], 0);
+		return;
+	default:
+		return;
+	}
+}
+
 /* ---- records ---- */
 
 static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
@@ -1067,7 +1446,11 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 		nv++;
 		off += 8 + ((sz + 7) & ~7U);
 	}
-	if (!c->o.quiet) {
+	if (c->o.json) {
+		dt_json_probe(c, cpu, ecb->pr->id, ecb->pr->prov, ecb->pr->mod,
+			      ecb->pr->func, ecb->pr->name);
+		dt_json_output_open(c);
+	} else if (!c->o.quiet) {
 		char name[512];
 
 		c->output = 1;
@@ -1106,6 +1489,17 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 		    a->kind == DT_ACT_PRINT || a->kind == DT_ACT_TRACEMEM ||
 		    (a->kind == DT_ACT_DIFEXPR && cnt > 0))
 			c->output = 1;
+		switch (a->kind) {
+		case DT_ACT_DIFEXPR: case DT_ACT_PRINT: case DT_ACT_PRINTF:
+		case DT_ACT_PRINTA: case DT_ACT_TRACEMEM:
+			if (c->o.json) {
+				dt_json_action(c, a, &vals[first], cnt);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
 		switch (a->kind) {
 		case DT_ACT_DIFEXPR:
 			if (cnt > 0)
@@ -1201,7 +1595,9 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 			break;
 		}
 	}
-	if (!c->o.quiet)
+	if (c->o.json)
+		dt_json_output_close(c);
+	else if (!c->o.quiet)
 		fputc('\n', c->out);
 	if (vals != vbuf)
 		free(vals);
@@ -1226,6 +1622,14 @@ void dt_consumer_report(dt_consumer_t *c)
 	for (uint32_t cpu = 0; cpu < ncpu; cpu++) {
 		dt_buf_t *b = dt_engine_buf(c->e, cpu);
 
+		if (b && b->drops && c->o.json) {
+			char m[96];
+
+			snprintf(m, sizeof(m), "%llu drop%s on CPU %u\n",
+				 (unsigned long long)b->drops,
+				 b->drops > 1 ? "s" : "", cpu);
+			dt_json_drop(c, 0, b->drops, m);
+		}
 		if (b && b->drops) {
 			fprintf(c->err, "dtrace: %s%llu drop%s on CPU %u\n",
 				c->o.droptags ? "[DTRACEDROP_PRINCIPAL] " : "",
@@ -1235,22 +1639,29 @@ void dt_consumer_report(dt_consumer_t *c)
 		}
 	}
 	dt_engine_stats(c->e, &st, 1);
-#define REPORT(n, tag, fmt)                                                    \
-	if (n)                                                                 \
-		fprintf(c->err, "dtrace: %s" fmt,                              \
-			c->o.droptags ? "[" tag "] " : "",                     \
-			(unsigned long long)(n), (n) > 1 ? "s" : "")
-	REPORT(st.dyndrops, "DTRACEDROP_DYNAMIC",
+/* kind: FreeBSD's DTRACEDROP_* number, for the JSON DROP pseudo-probe */
+#define REPORT(n, tag, kind, fmt)                                              \
+	if (n) {                                                               \
+		char m_[128];                                                  \
+		snprintf(m_, sizeof(m_), fmt, (unsigned long long)(n),         \
+			 (n) > 1 ? "s" : "");                                  \
+		if (c->o.json)                                                 \
+			dt_json_drop(c, kind, n, m_);                          \
+		fprintf(c->err, "dtrace: %s%s",                                \
+			c->o.droptags ? "[" tag "] " : "", m_);                \
+	}
+	REPORT(st.dyndrops, "DTRACEDROP_DYNAMIC", 2,
 	       "%llu dynamic variable drop%s\n");
-	REPORT(st.aggdrops, "DTRACEDROP_AGGREGATION",
+	REPORT(st.aggdrops, "DTRACEDROP_AGGREGATION", 1,
 	       "%llu aggregation drop%s on CPU 0\n");
-	REPORT(st.specdrops, "DTRACEDROP_SPEC", "%llu speculative drop%s\n");
-	REPORT(st.specbusy, "DTRACEDROP_SPECBUSY",
+	REPORT(st.specdrops, "DTRACEDROP_SPEC", 5,
+	       "%llu speculative drop%s\n");
+	REPORT(st.specbusy, "DTRACEDROP_SPECBUSY", 6,
 	       "%llu failed speculation%s (available buffer(s) still busy)\n");
-	REPORT(st.specunavail, "DTRACEDROP_SPECUNAVAIL",
+	REPORT(st.specunavail, "DTRACEDROP_SPECUNAVAIL", 7,
 	       "%llu failed speculation%s (no speculative buffer "
 	       "available)\n");
-	REPORT(st.dblerrors, "DTRACEDROP_DBLERROR",
+	REPORT(st.dblerrors, "DTRACEDROP_DBLERROR", 9,
 	       "%llu error%s in ERROR probe enabling\n");
 #undef REPORT
 }

@@ -56,6 +56,14 @@
  *       cpu_id; psetid_t cpu_pset; chipid_t cpu_chip; lgrp_id_t cpu_lgrp;
  *       void *cpu_info; }, as Linux DTrace's D library defines it); the
  *       D library's inlines chip, lgrp, pset are curcpu->cpu_* members.
+ *   v5  (07:55) DTrace's typing, semantics only: a variable first
+ *       written by ++/-- is int64_t; binary arithmetic results use
+ *       DTrace's ranking (no promotion to int: char + char is char, see
+ *       dt_type_arith_conv), unary -, +, ~ keep the operand's type;
+ *       folded DT_N_INT values are full 64-bit results not truncated to
+ *       their type ((1 << 63) - 1 is INT64_MAX of type int); character
+ *       constants are int. dt_xlator.mlines and dt_clause.end_line added at
+ *       the end.
  */
 #ifndef DT_AST_H
 #define DT_AST_H
@@ -273,6 +281,9 @@ struct dt_xlator {
 			      id 0); never reaches code generation after
 			      lowering */
 	int line;
+	int *mlines;       /* v5: per member, the line DTrace reports for
+			      the member's own errors (the token after its
+			      ';'); the expressions keep their own lines */
 };
 
 /* One clause (statement): descriptions, predicate, body. */
@@ -291,6 +302,9 @@ typedef struct dt_clause {
 	uint32_t nstmts;
 	int line;               /* line of the first description */
 	int has_body;           /* 0 when written without { } */
+	int end_line;           /* v5: line of the closing '}' (or of the
+				   last token): where DTrace reports errors
+				   about the clause as a whole */
 } dt_clause_t;
 
 #endif /* DT_AST_H */

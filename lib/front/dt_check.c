@@ -176,6 +176,7 @@ static const func_t funcs[] = {
 	{ "ntohl", FK_SUBR, DIF_SUBR_NTOHL, 0, "uint32_t", "i", 0 },
 	{ "ntohll", FK_SUBR, DIF_SUBR_NTOHLL, 0, "uint64_t", "i", 0 },
 	{ "inet_ntop", FK_SUBR, DIF_SUBR_INET_NTOP, 0, "string", "ip", 0 },
+	{ "link_ntop", FK_SUBR, DIF_SUBR_LINK_NTOP, 0, "string", "ip", 0 },
 	{ "inet_ntoa", FK_SUBR, DIF_SUBR_INET_NTOA, 0, "string", "P", 0 },
 	{ "inet_ntoa6", FK_SUBR, DIF_SUBR_INET_NTOA6, 0, "string", "6", 0 },
 	{ "toupper", FK_SUBR, DIF_SUBR_TOUPPER, 0, "string", "s", 0 },
@@ -513,8 +514,11 @@ static dt_node_t *cook_varref(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx,
 				 : scope == DIFV_SCOPE_LOCAL ? "this->"
 							      : "",
 				 name);
+		/* a variable first written by ++/-- is int64_t, as in
+		 * DTrace (it has no rhs to take a type from) */
 		dt_type_t *t = cx->rhs && cx->rhs->type ? cx->rhs->type
-							: dt_type_int32(TT(pcb));
+			       : cx->compound ? tname(pcb, "int64_t")
+					      : dt_type_int32(TT(pcb));
 		if (cx->rhs && cx->rhs->kind == DT_N_INT &&
 		    dt_type_kind(t) == DT_TK_ENUM)
 			t = dt_type_int32(TT(pcb));
@@ -791,14 +795,20 @@ static const char *opname(enum dt_op op)
 	return "?";
 }
 
+/*
+ * Folds a binary operator on two constants as DTrace does: in 64 bits,
+ * without truncating to the result type (so (1 << 63) - 1 is INT64_MAX even
+ * though its type is int); signedness from the operands' common type.
+ */
 static dt_node_t *fold2(dt_pcb_t *pcb, dt_node_t *n, dt_type_t *t)
 {
 	dt_node_t *l = n->left, *r = n->right;
 	if (!is_const(l) || !is_const(r))
 		return NULL;
-	int s = dt_type_is_signed(t);
+	int s = dt_type_is_signed(
+		dt_type_arith_conv(TT(pcb), l->type, r->type));
 	int64_t a = l->ival, b = r->ival, v = 0;
-	uint64_t ua = (uint64_t)fit(t, a), ub = (uint64_t)fit(t, b);
+	uint64_t ua = (uint64_t)a, ub = (uint64_t)b;
 	switch (n->op) {
 	case DT_OP_ADD: v = (int64_t)(ua + ub); break;
 	case DT_OP_SUB: v = (int64_t)(ua - ub); break;
@@ -833,7 +843,9 @@ static dt_node_t *fold2(dt_pcb_t *pcb, dt_node_t *n, dt_type_t *t)
 	case DT_OP_LXOR: v = !a != !b; break;
 	default: return NULL;
 	}
-	return mkint(pcb, n->line, v, t);
+	dt_node_t *k = mkint(pcb, n->line, 0, t);
+	k->ival = v;
+	return k;
 }
 
 static dt_node_t *cook_op2(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
@@ -1017,9 +1029,7 @@ static dt_node_t *cook_op2(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 				 "operator %s requires operands of integral "
 				 "type",
 				 on);
-		t = (op == DT_OP_SHL || op == DT_OP_SHR)
-			    ? dt_type_promote(TT(pcb), l->type)
-			    : dt_type_arith_conv(TT(pcb), l->type, r->type);
+		t = dt_type_arith_conv(TT(pcb), l->type, r->type);
 		break;
 	case DT_OP_LAND:
 	case DT_OP_LOR:
@@ -1074,6 +1084,15 @@ static dt_node_t *cook_op2(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 	set_type(n, t);
 	(void)cx;
 	return n;
+}
+
+/* Type of a unary arithmetic operator: the operand's (DTrace does not
+ * promote), enums as int. */
+static dt_type_t *uprop(dt_pcb_t *pcb, dt_node_t *l)
+{
+	if (dt_type_kind(l->type) == DT_TK_ENUM)
+		return dt_type_int32(TT(pcb));
+	return l->type;
 }
 
 static dt_node_t *cook_op1(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
@@ -1141,14 +1160,16 @@ static dt_node_t *cook_op1(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 				 "operator %s requires an operand of "
 				 "arithmetic type",
 				 on);
+		/* DTrace keeps the operand's type (no promotion) and
+		 * folds in 64 bits */
 		if (is_const(l)) {
-			dt_type_t *t = dt_type_promote(TT(pcb), l->type);
-			return mkint(pcb, n->line,
-				     op == DT_OP_NEG ? (int64_t)(0 - (uint64_t)l->ival)
-						     : l->ival,
-				     t);
+			dt_node_t *k = mkint(pcb, n->line, 0, uprop(pcb, l));
+			k->ival = op == DT_OP_NEG
+					  ? (int64_t)(0 - (uint64_t)l->ival)
+					  : l->ival;
+			return k;
 		}
-		set_type(n, dt_type_promote(TT(pcb), l->type));
+		set_type(n, uprop(pcb, l));
 		return n;
 	case DT_OP_BNOT:
 		if (!is_int(l))
@@ -1157,10 +1178,11 @@ static dt_node_t *cook_op1(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 				 "integral type",
 				 on);
 		if (is_const(l)) {
-			dt_type_t *t = dt_type_promote(TT(pcb), l->type);
-			return mkint(pcb, n->line, ~l->ival, t);
+			dt_node_t *k = mkint(pcb, n->line, 0, uprop(pcb, l));
+			k->ival = ~l->ival;
+			return k;
 		}
-		set_type(n, dt_type_promote(TT(pcb), l->type));
+		set_type(n, uprop(pcb, l));
 		return n;
 	case DT_OP_LNOT:
 		if (!is_scalar(l) && !is_string(l))
@@ -1756,6 +1778,9 @@ static dt_node_t *cook(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 	case DT_N_SIZEOF: {
 		dt_type_t *t = n->ctype;
 		if (!t) {
+			int isnull = n->left->kind == DT_N_IDENT &&
+				     n->left->sval &&
+				     !strcmp(n->left->sval, "NULL");
 			dt_node_t *e = cookr(pcb, n->left);
 			if (e->flags & DT_NF_BITFIELD)
 				dt_error(pcb, n->line, "D_SIZEOF_BITFIELD",
@@ -1765,6 +1790,15 @@ static dt_node_t *cook(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 					 "cannot apply sizeof to an "
 					 "aggregation");
 			t = e->type;
+			/* DTrace: sizeof a string literal is its length
+			 * plus the NUL (not the string type's size), and
+			 * sizeof(NULL) is that of the int 0 */
+			if (e->kind == DT_N_STRING)
+				return mkint(pcb, n->line, (int64_t)e->slen + 1,
+					     dt_type_lookup(TT(pcb), "size_t"));
+			if (isnull && e->kind == DT_N_CAST &&
+			    is_const(e->left))
+				t = dt_type_int32(TT(pcb));
 		}
 		if (!t || dt_type_is_void(t) || dt_type_is_func(t) ||
 		    (!dt_type_is_complete(t) && !dt_type_is_string(t)))
@@ -1858,7 +1892,7 @@ void dt_check_xlator(dt_pcb_t *pcb, dt_xlator_t *xl)
 	pcb->xlator_cur = xl;
 	for (uint32_t i = 0; i < xl->nmembers; i++) {
 		dt_member_t m;
-		int line = xl->mexprs[i]->line;
+		int line = xl->mlines ? xl->mlines[i] : xl->mexprs[i]->line;
 		if (dt_type_member(xl->to, xl->mnames[i], &m) < 0)
 		{
 			char b[128];
@@ -2707,7 +2741,8 @@ void dt_check_clause(dt_pcb_t *pcb, dt_clause_t *c)
 		c->pred = cookr(pcb, c->pred);
 		if ((!is_scalar(c->pred) && !is_string(c->pred)) ||
 		    dt_type_kind(c->pred->type) == DT_TK_ARRAY)
-			dt_error(pcb, c->pred->line, "D_PRED_SCALAR",
+			dt_error(pcb, c->end_line ? c->end_line : c->pred->line,
+				 "D_PRED_SCALAR",
 				 "predicate result must be of scalar type");
 	}
 	if (retry)

@@ -97,6 +97,7 @@ typedef struct dt_pcb {
 	dt_token_t tok;  /* current token */
 	dt_token_t peek; /* one-token lookahead (valid if havepeek) */
 	int havepeek;
+	int pdepth;      /* ( nesting of the tokens made current so far */
 
 	/* tables */
 	dt_inline_t **inlines;

@@ -59,6 +59,7 @@ void dt_lex_init(dt_pcb_t *pcb, const char *src, size_t len)
 	pcb->end = src + len;
 	pcb->line = 1;
 	pcb->havepeek = 0;
+	pcb->pdepth = 0;
 	memset(&pcb->tok, 0, sizeof(pcb->tok));
 	/* an interpreter line (#!/usr/sbin/dtrace -s) is ignored */
 	if (len >= 2 && src[0] == '#' && src[1] == '!') {
@@ -89,6 +90,11 @@ static void control_line(dt_pcb_t *pcb)
 		}
 		e++;
 	}
+	/* DTrace's lexer needs the newline that ends a control line */
+	if (e >= pcb->end)
+		dt_error(pcb, pcb->line, "D_SYNTAX",
+			 "end-of-file encountered before end of control "
+			 "line");
 	char *text = dt_arena_strndup(&pcb->arena, s, (size_t)(e - s));
 	for (char *c = text; *c; c++)
 		if (*c == '\\' && c[1] == '\n')
@@ -134,13 +140,17 @@ void dt_lex_skip_space(dt_pcb_t *pcb)
 			pcb->p++;
 		} else if (c == '/' && pcb->p + 1 < pcb->end &&
 			   pcb->p[1] == '*') {
-			int l0 = pcb->line;
 			pcb->p += 2;
 			for (;;) {
-				if (pcb->p + 1 >= pcb->end)
-					dt_error(pcb, l0, "D_SYNTAX",
-						 "end of input reached "
-						 "within a comment");
+				/* DTrace reports the line the input ends on */
+				if (pcb->p + 1 >= pcb->end) {
+					if (pcb->p < pcb->end &&
+					    *pcb->p == '\n')
+						pcb->line++;
+					dt_error(pcb, pcb->line, "D_SYNTAX",
+						 "end-of-file encountered "
+						 "before matching */");
+				}
 				if (pcb->p[0] == '*' && pcb->p[1] == '/') {
 					pcb->p += 2;
 					break;
@@ -605,9 +615,15 @@ void dt_lex_next(dt_pcb_t *pcb)
 	if (pcb->havepeek) {
 		pcb->tok = pcb->peek;
 		pcb->havepeek = 0;
-		return;
+	} else {
+		lex_one(pcb, &pcb->tok);
 	}
-	lex_one(pcb, &pcb->tok);
+	/* as DTrace's lexer: a ) that closes nothing is its own error */
+	if (pcb->tok.t == T_LPAR)
+		pcb->pdepth++;
+	else if (pcb->tok.t == T_RPAR && --pcb->pdepth < 0)
+		dt_error(pcb, pcb->tok.line, "D_SYNTAX",
+			 "extra ) in input stream");
 }
 
 dt_token_t *dt_lex_peek(dt_pcb_t *pcb)

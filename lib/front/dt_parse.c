@@ -26,6 +26,9 @@ static dt_type_t *parse_type_name(dt_pcb_t *pcb);
 __attribute__((noreturn)) static void syntax(dt_pcb_t *pcb)
 {
 	dt_token_t *t = &pcb->tok;
+	if (t->t == T_SLASH && pcb->in_pred && pcb->pdepth > 0)
+		dt_error(pcb, dt_lex_peek(pcb)->line, "D_SYNTAX",
+			 "closing ) expected in predicate before /");
 	if (t->t == T_EOF)
 		dt_error(pcb, t->line, "D_SYNTAX",
 			 "syntax error near end of input");
@@ -33,7 +36,14 @@ __attribute__((noreturn)) static void syntax(dt_pcb_t *pcb)
 	if (t->t == T_IDENT || t->t == T_BQ || (t->t >= T_KW_FIRST &&
 						 t->t <= T_KW_LAST))
 		snprintf(near, sizeof(near), "%s", t->s);
-	else if (t->t == T_INT)
+	else if (t->t == T_INT && t->start && *t->start == '$') {
+		/* a macro variable: DTrace names it as written */
+		size_t n = 1;
+		while (isalnum((unsigned char)t->start[n]) ||
+		       t->start[n] == '_' || t->start[n] == '$')
+			n++;
+		snprintf(near, sizeof(near), "%.*s", (int)n, t->start);
+	} else if (t->t == T_INT)
 		snprintf(near, sizeof(near), "%llu",
 			 (unsigned long long)t->ival);
 	else if (t->t == T_STRING)
@@ -49,6 +59,13 @@ static void next(dt_pcb_t *pcb) { dt_lex_next(pcb); }
 
 static void expect(dt_pcb_t *pcb, enum dt_tok t)
 {
+	/* DTrace's lexer ends a predicate at a '/' and names what is
+	 * still open (on the line of what follows the '/') */
+	if (TOK != t && TOK == T_SLASH && pcb->in_pred &&
+	    (t == T_RPAR || t == T_RBRACK))
+		dt_error(pcb, dt_lex_peek(pcb)->line, "D_SYNTAX",
+			 "closing %s expected in predicate before /",
+			 t == T_RPAR ? ")" : "]");
 	if (TOK != t)
 		syntax(pcb);
 	next(pcb);
@@ -1088,11 +1105,25 @@ static void parse_inline(dt_pcb_t *pcb)
 		t = apply_ops(pcb, bt, &d, &assoc);
 	}
 	uint32_t bid;
-	if (dt_inline_lookup(pcb, d.name) || dt_builtin_lookup(d.name, &bid) ||
-	    dt_func_lookup(d.name) >= 0 ||
-	    dt_var_lookup(pcb, DIFV_SCOPE_GLOBAL, d.name))
+	dt_inline_t *pin = dt_inline_lookup(pcb, d.name);
+	dt_var_t *pv = dt_var_lookup(pcb, DIFV_SCOPE_GLOBAL, d.name);
+	const char *prev = NULL;
+	/* DTrace names both: "<kind> <inline or empty>" */
+	if (pin)
+		prev = pin->nargs ? "associative array inline"
+				  : "scalar inline";
+	else if (dt_builtin_lookup(d.name, &bid))
+		prev = "scalar ";
+	else if (dt_func_lookup(d.name) >= 0)
+		prev = "function ";
+	else if (pv)
+		prev = pv->kind == DIFV_KIND_ARRAY ? "associative array "
+						   : "scalar ";
+	if (prev)
 		dt_error(pcb, d.line, "D_DECL_IDRED",
-			 "identifier redefined: %s", d.name);
+			 "identifier redefined: %s\n\t current: inline "
+			 "definition\n\tprevious: %s",
+			 d.name, prev);
 	if (dt_type_is_void(t) || dt_type_is_func(t))
 		dt_error(pcb, d.line, "D_DECL_VOIDOBJ",
 			 "cannot have void object: %s", d.name);
@@ -1172,10 +1203,16 @@ static void parse_translator(dt_pcb_t *pcb)
 				memcpy(ne, xl->mexprs,
 				       xl->nmembers * sizeof(dt_node_t *));
 			}
+			int *nl = dt_arena_alloc(&pcb->arena,
+						 cap * sizeof(int));
+			if (xl->nmembers)
+				memcpy(nl, xl->mlines,
+				       xl->nmembers * sizeof(int));
 			xl->mnames = nn;
 			xl->mexprs = ne;
+			xl->mlines = nl;
 		}
-		e->line = mline;
+		xl->mlines[xl->nmembers] = mline;
 		xl->mnames[xl->nmembers] = m;
 		xl->mexprs[xl->nmembers] = e;
 		xl->nmembers++;
@@ -1273,7 +1310,7 @@ static dt_node_t *int_node(dt_pcb_t *pcb, dt_token_t *t)
 					     : dt_type_long(tt);
 		n->ival = (int64_t)v;
 	} else if (t->ischar) {
-		ty = t->ischar == 1 ? dt_type_char(tt) : dt_type_int32(tt);
+		ty = dt_type_int32(tt); /* DTrace: 'c' is an int */
 	} else if (!l && !u && v <= INT32_MAX)
 		ty = dt_type_int32(tt);
 	else if (!l && v <= UINT32_MAX && (u || t->ibase != 10))
@@ -1644,6 +1681,30 @@ static dt_node_t *parse_expr(dt_pcb_t *pcb)
 
 static dt_node_t *parse_stmts(dt_pcb_t *pcb, uint32_t *np);
 
+/*
+ * DTrace's yacc builds an operator, cast or prefix operator on the right
+ * edge of an expression only once it has read the token that follows the
+ * expression, and reports errors about it on that token's line. Gives
+ * those nodes that line.
+ */
+static void right_edge_line(dt_node_t *e, int line)
+{
+	while (e) {
+		if (e->kind == DT_N_OP2 || e->kind == DT_N_OP3 ||
+		    e->kind == DT_N_CAST) {
+			e->line = line;
+			e = e->kind == DT_N_CAST ? e->left : e->right;
+		} else if (e->kind == DT_N_OP1 && e->op != DT_OP_POSTINC &&
+			   e->op != DT_OP_POSTDEC) {
+			e->line = line;
+			e = e->left;
+		} else {
+			break;
+		}
+	}
+}
+
+
 static dt_node_t *parse_stmt(dt_pcb_t *pcb)
 {
 	int line = LINE;
@@ -1691,6 +1752,7 @@ static dt_node_t *parse_stmt(dt_pcb_t *pcb)
 		n = mknode(pcb, DT_N_EXPRSTMT, line);
 		n->left = e;
 	}
+	right_edge_line(e, LINE);
 	if (TOK != T_RBRACE)
 		expect(pcb, T_SEMI);
 	return n;
@@ -1870,12 +1932,17 @@ static void parse_clause(dt_pcb_t *pcb)
 		if (TOK != T_SLASH)
 			syntax(pcb);
 		next(pcb);
+		/* DTrace's yacc builds the operators on the predicate's
+		 * right edge only once it has read past the closing '/',
+		 * so they carry the line of the token after it */
+		right_edge_line(c->pred, LINE);
 	}
 	if (TOK == T_LBRACE) {
 		next(pcb);
 		c->has_body = 1;
 		c->stmts = parse_stmts(pcb, &c->nstmts);
 		/* '}' stays current */
+		c->end_line = LINE;
 	} else if (TOK == T_EOF) {
 		/* a clause without body at the end */
 	} else {

@@ -1207,25 +1207,33 @@ dt_type_t *dt_type_promote(dt_typetab_t *tt, dt_type_t *t)
 	return t;
 }
 
-static int rank(dt_type_t *b) { return (int)b->size; }
+/*
+ * DTrace's integer ranking (not C's usual conversions): no promotion to
+ * int; the rank is the width in bits plus one if unsigned, the higher rank
+ * wins, so char + char is char and unsigned char + short is short. On a
+ * tie DTrace takes the type defined later; we prefer a typedef name over a
+ * base type, else the left operand.
+ */
+static uint64_t rank(dt_type_t *b)
+{
+	return b->size * 8 + ((b->flags & DT_TF_SIGNED) == 0);
+}
 
 dt_type_t *dt_type_arith_conv(dt_typetab_t *tt, dt_type_t *a, dt_type_t *b)
 {
-	a = dt_type_promote(tt, a);
-	b = dt_type_promote(tt, b);
 	dt_type_t *ba = dt_type_base(a), *bb = dt_type_base(b);
 	if (ba->kind == DT_TK_FLOAT || bb->kind == DT_TK_FLOAT)
 		return ba->kind == DT_TK_FLOAT ? a : b;
-	int sa = (ba->flags & DT_TF_SIGNED) != 0;
-	int sb = (bb->flags & DT_TF_SIGNED) != 0;
-	if (sa == sb)
-		return rank(ba) >= rank(bb) ? a : b;
-	dt_type_t *u = sa ? b : a, *s = sa ? a : b;
-	if (rank(dt_type_base(u)) >= rank(dt_type_base(s)))
-		return u;
-	if (dt_type_base(s)->size > dt_type_base(u)->size)
-		return s;
-	return dt_type_int(tt, (uint32_t)dt_type_base(s)->size, 0);
+	if (ba->kind == DT_TK_ENUM)
+		a = tt->t_int, ba = dt_type_base(a);
+	if (bb->kind == DT_TK_ENUM)
+		b = tt->t_int, bb = dt_type_base(b);
+	uint64_t ra = rank(ba), rb = rank(bb);
+	if (ra != rb)
+		return ra > rb ? a : b;
+	if (b->kind == DT_TK_TYPEDEF && a->kind != DT_TK_TYPEDEF)
+		return b;
+	return a;
 }
 
 static dt_type_t *unqual(dt_type_t *t)

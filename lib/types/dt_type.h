@@ -231,7 +231,9 @@ char *dt_type_name(dt_type_t *t, char *buf, size_t len);
 
 /* Integer promotion: types narrower than int become int. */
 dt_type_t *dt_type_promote(dt_typetab_t *tt, dt_type_t *t);
-/* The usual arithmetic conversions of two integer operands. */
+/* The result type of a binary arithmetic operator, by DTrace's ranking
+ * (dt_type_promote in DTrace): width plus signedness, no promotion to int,
+ * so char + char is char; enums count as int. */
 dt_type_t *dt_type_arith_conv(dt_typetab_t *tt, dt_type_t *a, dt_type_t *b);
 /*
  * Whether a value of type `from' may be assigned to (or passed as) `to'

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "../engine/dt_tprog.h"
 #include "consumer/dt_consume.h"
@@ -212,6 +213,61 @@ static void test_printf_direct(void **state)
 	free(buf);
 }
 
+
+/* -x oformat=json: FreeBSD's structured output (dtrace(1) STRUCTURED
+ * OUTPUT): probe objects with an "output" array of trace values, printf
+ * message plus raw arguments, printa aggregations; the aggregations left
+ * at exit in a pseudo-probe; one document closed at destroy. */
+static void test_json(void **state)
+{
+	dt_prog_t *p = dt_prog_new();
+	dt_stmt_t *s = tp_stmt(p, "dtrace", "BEGIN", NULL);
+	dt_copts_t co = {.json = 1};
+	static const int probes[] = {1, 4, 4, 0};
+	dt_action_t *a;
+	const char *out;
+	int k;
+
+	(void)state;
+	tp_act(s, DT_ACT_DIFEXPR, ".rtype int 4 signed\nsetx -1, %r1\nret %r1",
+	       NULL, NULL);
+	tp_act(s, DT_ACT_DIFEXPR,
+	       ".rtype string\nsets \"a\\\"b\", %r1\nret %r1", NULL, NULL);
+	a = tp_act(s, DT_ACT_PRINTF, "setx 42, %r1\nret %r1", NULL, NULL);
+	a->fmt = (uint32_t)dt_prog_add_fmt(p, DT_ACT_PRINTF, "n=%d\n");
+	k = dt_prog_add_agg(p, "c", DT_AGG_COUNT);
+	p->aggs[k].nkeys = 1;
+	p->aggs[k].keys = calloc(1, sizeof(dif_type_t));
+	p->aggs[k].keys[0].kind = DIF_TYPE_STRING;
+	dt_prog_add_agg(p, "q", DT_AGG_QUANTIZE);
+	s = tp_stmt(p, "profile", "tick-1s", NULL);
+	tp_act(s, DT_ACT_AGGREGATION, ".rtype string\nsets \"tick\", %r1\nret %r1",
+	       NULL, NULL);
+	tp_act(s, DT_ACT_AGGREGATION, "setx 5, %r1\nret %r1", NULL, NULL);
+	s->acts[1].arg = (uint32_t)1;
+	out = runp(p, &co, probes, 1);
+	assert_non_null(out);
+	assert_true(strncmp(out, "{\"dtrace\": {\"probes\": [", 23) == 0);
+	assert_non_null(strstr(out, "\"cpu\": 0, \"id\": 1, \"provider\": "
+				    "\"dtrace\", \"module\": \"\", "
+				    "\"function\": \"\", \"name\": \"BEGIN\", "
+				    "\"output\": [{\"value\": -1}, "
+				    "{\"value\": \"a\\\"b\"}, "
+				    "{\"message\": \"n=42\\n\"}, "
+				    "{\"value\": 42}]}"));
+	assert_null(strstr(out, "tick-1s")); /* no record: aggregations only */
+	assert_non_null(strstr(out, "\"name\": \"AGGREGATIONS\", \"output\": "
+				    "[{\"aggregation-name\": \"c\", "
+				    "\"aggregation-data\": [{\"keys\": "
+				    "[\"tick\"], \"count\": 2}]}"));
+	assert_non_null(strstr(out, "{\"value\": 4, \"count\": 2}"));
+	assert_string_equal(out + strlen(out) - 5, "\n]}}\n");
+	/* quiet changes nothing in structured output */
+	co.quiet = 1;
+	assert_non_null(strstr(runp(p, &co, probes, 1), "\"name\": \"BEGIN\""));
+	dt_prog_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_keyed_counts),
 		cmocka_unit_test(test_fault_message),
 		cmocka_unit_test(test_printf_direct),
+		cmocka_unit_test(test_json),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

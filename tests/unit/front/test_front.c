@@ -166,6 +166,74 @@ static void test_integer_types(void **state)
 	expect_err("BEGIN {\n x = 08; }", "D_INT_DIGIT", 2);
 }
 
+/* DTrace's typing, not C's: ranked arithmetic, 64-bit folding, int
+ * character constants, sizeof of literals and NULL, ++ on a new name. */
+static void test_dtrace_typing(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *e;
+		int64_t v;
+		const char *type;
+	} cases[] = {
+		{ "(1 << 63) - 1", INT64_MAX, "int" },
+		{ "1 << 40", (int64_t)1 << 40, "int" },
+		{ "sizeof ('c')", 4, NULL },
+		{ "sizeof (\"hi\")", 3, NULL },
+		{ "sizeof (NULL)", 4, NULL },
+		{ "sizeof (10 * 'c')", 4, NULL },
+		{ "sizeof (1234512345 * 1234512345 * 1ULL)", 8, NULL },
+		{ "'c'", 'c', "int" },
+		{ "-1u", (int64_t)-1, "unsigned int" },
+		{ "0xffffffffu > -1", 0, "int" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char src[256], buf[64];
+		snprintf(src, sizeof(src), "BEGIN { x = %s; }", cases[i].e);
+		dt_front_prog_t *p = compile(src);
+		dt_node_t *r = rhs(p);
+		if (r->kind != DT_N_INT || r->ival != cases[i].v)
+			fail_msg("%s: kind %d value %lld", cases[i].e, r->kind,
+				 (long long)r->ival);
+		if (cases[i].type) {
+			dt_type_name(r->type, buf, sizeof(buf));
+			assert_string_equal(buf, cases[i].type);
+		}
+		dt_front_prog_free(p);
+	}
+	static const struct {
+		const char *decl, *e, *type;
+	} ops[] = {
+		{ "char a, b;", "a + b", "char" },
+		{ "unsigned char a; short b;", "a + b", "short" },
+		{ "unsigned char a; char b;", "a - b", "unsigned char" },
+		{ "int a; unsigned int b;", "a * b", "unsigned int" },
+		{ "char a; int b;", "a << b", "int" },
+		{ "short a;", "-a", "short" },
+	};
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		char src[256], buf[64];
+		snprintf(src, sizeof(src), "%s BEGIN { x = %s; }", ops[i].decl,
+			 ops[i].e);
+		dt_front_prog_t *p = compile(src);
+		dt_type_name(rhs(p)->type, buf, sizeof(buf));
+		if (strcmp(buf, ops[i].type))
+			fail_msg("%s %s: %s, want %s", ops[i].decl, ops[i].e,
+				 buf, ops[i].type);
+		dt_front_prog_free(p);
+	}
+	/* a variable first written by ++ is int64_t */
+	dt_front_prog_t *p = compile("BEGIN { x++; self->y++; this->z--; }");
+	char buf[64];
+	dt_type_name(p->globals[0]->type, buf, sizeof(buf));
+	assert_string_equal(buf, "int64_t");
+	dt_front_prog_free(p);
+	/* lexer errors as DTrace words and places them */
+	expect_err("BEGIN { trace(1)); }", "D_SYNTAX", 1);
+	expect_err("BEGIN\n/rand(/\n{ }", "D_SYNTAX", 3);
+	expect_err("BEGIN { }\n/* open", "D_SYNTAX", 2);
+}
+
 static void test_strings_chars(void **state)
 {
 	(void)state;
@@ -444,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_clauses_and_descs),
 		cmocka_unit_test(test_precedence_folding),
 		cmocka_unit_test(test_integer_types),
+		cmocka_unit_test(test_dtrace_typing),
 		cmocka_unit_test(test_strings_chars),
 		cmocka_unit_test(test_variables_ids),
 		cmocka_unit_test(test_builtins_calls),

@@ -181,7 +181,9 @@ static void test_conversions(void **state)
 	assert_ptr_equal(dt_type_arith_conv(tt, i, l), l);
 	assert_ptr_equal(dt_type_arith_conv(tt, u, l), l);
 	assert_ptr_equal(dt_type_arith_conv(tt, l, ul), ul);
-	assert_ptr_equal(dt_type_arith_conv(tt, ch, ch), i);
+	assert_ptr_equal(dt_type_arith_conv(tt, ch, ch), ch);
+	assert_ptr_equal(dt_type_arith_conv(tt, ch, i), i);
+	assert_ptr_equal(dt_type_arith_conv(tt, u, i), u);
 	dt_type_t *ip = dt_type_ptr(tt, i), *vp = dt_type_voidptr(tt),
 		  *cp = dt_type_charptr(tt), *str = dt_type_string(tt);
 	assert_true(dt_type_assign_compat(ip, vp, 0));
