@@ -732,8 +732,9 @@ static dt_type_t *parse_sou(dt_pcb_t *pcb, enum dt_tok kw)
 	dt_type_t *sou;
 	if (tag) {
 		sou = dt_type_lookup_name(TT(pcb), "D", k, tag);
+		/* DTrace finds this on reading the '{' */
 		if (sou && sou->kind != DT_TK_FORWARD)
-			dt_error(pcb, line, "D_DECL_TYPERED",
+			dt_error(pcb, LINE, "D_DECL_TYPERED",
 				 "type redeclared: %s %s", kws, tag);
 		if (!sou)
 			sou = dt_type_decl_sou(TT(pcb), k, tag);
@@ -828,7 +829,6 @@ static dt_type_t *parse_sou(dt_pcb_t *pcb, enum dt_tok kw)
 
 static dt_type_t *parse_enum(dt_pcb_t *pcb)
 {
-	int line = LINE;
 	next(pcb);
 	char *tag = NULL;
 	if (TOK == T_IDENT) {
@@ -848,7 +848,7 @@ static dt_type_t *parse_enum(dt_pcb_t *pcb)
 	if (tag) {
 		en = dt_type_lookup_name(TT(pcb), "D", DT_TK_ENUM, tag);
 		if (en && en->kind != DT_TK_FORWARD)
-			dt_error(pcb, line, "D_DECL_TYPERED",
+			dt_error(pcb, LINE, "D_DECL_TYPERED",
 				 "type redeclared: enum %s", tag);
 	}
 	if (!en)
@@ -1947,7 +1947,13 @@ static void parse_clause(dt_pcb_t *pcb)
 		/* a clause without body at the end */
 	} else {
 		/* without a body the next item must begin a new line of
-		 * descriptions: DTrace requires { } or end of input */
+		 * descriptions: DTrace requires { } or end of input, and
+		 * says so on the line of the last description */
+		if (!c->pred)
+			dt_error(pcb, c->desc_lines[c->ndescs - 1],
+				 "D_SYNTAX",
+				 "expected predicate and/or actions following "
+				 "probe description");
 		syntax(pcb);
 	}
 	add_clause(pcb, c);
