@@ -16,6 +16,12 @@ cdir=${HT_CONFORMANCE_DIR:-../shared/conformance}
 if [ -d "$cdir" ] && [ ! -d tests/out/fuzz/seeds-front ]; then
 	CONFORMANCE=$cdir tests/fuzz/make-front-seeds.sh tests/out/fuzz/seeds-front
 fi
+# fuzz-dif is seeded with the DIF of those programs, compiled at run time
+# by a regular (tests-enabled) build.
+if [ -d "$cdir" ] && [ ! -d tests/out/fuzz/seeds-dif ]; then
+	CONFORMANCE=$cdir tests/fuzz/make-dif-seeds.sh tests/out/fuzz/seeds-dif \
+		"${HT_BUILD:-build}" || rm -rf tests/out/fuzz/seeds-dif
+fi
 pass=0
 fail=0
 for t in build-fuzz/tests/fuzz/fuzz-*; do
@@ -27,6 +33,8 @@ for t in build-fuzz/tests/fuzz/fuzz-*; do
 	[ -d "tests/fuzz/seeds/$name" ] && seeds+=("tests/fuzz/seeds/$name")
 	[ "$name" = fuzz-front ] && [ -d tests/out/fuzz/seeds-front ] &&
 		seeds+=(tests/out/fuzz/seeds-front)
+	[ "$name" = fuzz-dif ] && [ -d tests/out/fuzz/seeds-dif ] &&
+		seeds+=(tests/out/fuzz/seeds-dif)
 	log=tests/out/fuzz/$name.log
 	echo "--- $name: ${secs}s"
 	if "$t" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 \

@@ -167,7 +167,9 @@ static void dt_print_bytes(dt_consumer_t *c, const uint8_t *p, size_t n,
 		}
 		break;
 	}
-	if (i == n) {
+	/* Linux DTrace wants a NUL terminator to call bytes a string: a
+	 * 1-byte struct holding '4' prints raw (tst.struct-1-byte). */
+	if (i == n && !c->o.testing) {
 		if (quiet)
 			fprintf(c->out, "%.*s", (int)n, (const char *)p);
 		else
@@ -939,14 +941,17 @@ int dt_consumer_print_aggs(dt_consumer_t *c)
 
 		for (uint32_t i = 0; i < c->prog->naggs; i++)
 			any |= !c->printed[i];
-		if (!any)
+		if (!any) {
+			dt_json_close(c);
 			return 0;
+		}
 		dt_json_probe(c, -1, -1, "dtrace", "INTERNAL", "INTERNAL",
 			      "AGGREGATIONS");
 		dt_json_output_open(c);
 		for (uint32_t i = 0; i < c->prog->naggs; i++)
 			dt_json_agg(c, (int)i, 1);
 		dt_json_output_close(c);
+		dt_json_close(c); /* the final print ends the document */
 		return 0;
 	}
 	v = dt_agg_sorted(c, -1, &n);

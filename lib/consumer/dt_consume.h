@@ -30,7 +30,9 @@ void dt_consumer_destroy(dt_consumer_t *c);
 int dt_consumer_drain(dt_consumer_t *c);
 /* Reports drops and errors accumulated since the last call (stderr). */
 void dt_consumer_report(dt_consumer_t *c);
-/* Prints every aggregation not yet printed (the final print). */
+/* Prints every aggregation not yet printed (the final print). With
+ * oformat=json it also ends the JSON document; otherwise
+ * dt_consumer_destroy() ends it, so the output must still be open then. */
 int dt_consumer_print_aggs(dt_consumer_t *c);
 /* The engine error handler that prints DTrace's fault message. */
 void dt_consumer_errhandler(void *arg, const dt_errinfo_t *ei);

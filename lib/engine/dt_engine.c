@@ -224,8 +224,10 @@ typedef struct dt_mstate {
 	int flt;
 	uint64_t fltaddr;
 	uint32_t pc;
-	char ctxstr[6][128]; /* probe names, execname, vmname, on demand */
-	const char *ctxp[6];
+	/* probe names, execname, vmname, on demand; [6] holds curcpu's
+	 * cpuinfo_t, so that loads through curcpu stay in a known region */
+	_Alignas(8) char ctxstr[7][128];
+	const char *ctxp[7];
 	const dt_probe_t *pr;
 } dt_mstate_t;
 
@@ -654,6 +656,49 @@ static uint64_t dt_ctxstr(dt_mstate_t *ms, int i)
 	return (uint64_t)(uintptr_t)ms->ctxp[i];
 }
 
+/* The physical package of a CPU (chip), read once from sysfs. */
+static int32_t dt_cpu_chip(uint32_t cpu)
+{
+	static int32_t cache[256];
+	static uint8_t known[256];
+	char path[96];
+	FILE *f;
+	int v = 0;
+
+	if (cpu >= 256)
+		return 0;
+	if (known[cpu])
+		return cache[cpu];
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/cpu/cpu%u/topology/physical_package_id",
+		 cpu);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	cache[cpu] = v;
+	known[cpu] = 1;
+	return v;
+}
+
+/* curcpu: a cpuinfo_t (cpu_id, cpu_pset, cpu_chip, cpu_lgrp, cpu_info)
+ * built in the mstate. Linux has no processor sets (pset 0) and we report
+ * locality group 0, as Linux DTrace does on a single-node host. */
+static uint64_t dt_curcpu(dt_mstate_t *ms)
+{
+	int32_t w[4] = {(int32_t)ms->ctx->cpu, 0, dt_cpu_chip(ms->ctx->cpu),
+			0};
+	uint64_t info = 0;
+
+	if (ms->ctxp[6] == NULL) {
+		memcpy(ms->ctxstr[6], w, sizeof(w));
+		memcpy(ms->ctxstr[6] + sizeof(w), &info, sizeof(info));
+		ms->ctxp[6] = ms->ctxstr[6];
+	}
+	return (uint64_t)(uintptr_t)ms->ctxp[6];
+}
+
 static uint64_t dt_builtin(dt_mstate_t *ms, uint32_t id)
 {
 	const dt_pctx_t *c = ms->ctx;
@@ -673,6 +718,7 @@ static uint64_t dt_builtin(dt_mstate_t *ms, uint32_t id)
 	case DIF_VAR_GID: return (uint64_t)c->gid;
 	case DIF_VAR_ERRNO: return (uint64_t)c->errno_;
 	case DIF_VAR_CPU: return c->cpu;
+	case DIF_VAR_CURCPU: return dt_curcpu(ms);
 	case DIF_VAR_HOSTID: return c->tkey.guest;
 	case DIF_VAR_CURTHREAD: return c->curthread;
 	case DIF_VAR_PROBEPROV: return dt_ctxstr(ms, 0);

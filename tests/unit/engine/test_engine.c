@@ -262,6 +262,10 @@ static void test_builtins(void **state)
 	assert_int_equal(val("setx 3, %r1\nldga 0, %r1, %r2\nret %r2"), 33);
 	assert_int_equal(val("setx 3, %r1\nldta 0, %r1, %r2\nret %r2"), 33);
 	assert_int_equal(val("ldgs 0x116, %r1\nret %r1"), 77);       /* pid */
+	/* curcpu: a readable cpuinfo_t (cpu_id, pset, chip, lgrp, info) */
+	assert_int_equal(val("ldgs 0x122, %r1\nldsw %r1, %r2\nret %r2"), 0);
+	assert_int_equal(val("ldgs 0x122, %r1\nsetx 16, %r2\n"
+			     "add %r1, %r2, %r1\nldx %r1, %r3\nret %r3"), 0);
 	assert_int_equal(run("setx 11, %r1\nldga 0, %r1, %r2\nret %r2", &v),
 			 DT_FLT_ILLOP);
 }
