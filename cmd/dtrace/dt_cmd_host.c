@@ -5,7 +5,6 @@
  * small glue for the ELF options (-y, -e -y, -Y).
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/dt_glob.h"
 #include "common/dt_error.h"
 #include "dt_cmd_elf.h"
 #include "dt_cmd_host.h"
@@ -92,11 +92,6 @@ void dt_cmd_host_destroy(dt_cmd_host_t *hc)
 
 /* ---- which descriptions can name a host probe ------------------------- */
 
-static int dt_hc_glob(const char *pat, const char *s)
-{
-	return pat == NULL || *pat == '\0' || fnmatch(pat, s, 0) == 0;
-}
-
 static int dt_hc_literal(const char *s)
 {
 	return s != NULL && *s != '\0' && strpbrk(s, "*?[\\") == NULL;
@@ -116,8 +111,8 @@ static int dt_hc_may_match(const dt_probedesc_t *pd)
 	if (pd == NULL)
 		return 1;
 	for (size_t i = 0; i < sizeof(provs) / sizeof(provs[0]); i++)
-		any |= dt_hc_glob(pd->provider, provs[i]);
-	if (!any || !dt_hc_glob(pd->module, "vmlinux"))
+		any |= dt_glob_match(pd->provider, provs[i]);
+	if (!any || !dt_glob_match(pd->module, "vmlinux"))
 		return 0;
 	if ((pd->provider == NULL || *pd->provider == '\0') &&
 	    dt_hc_literal(pd->name) &&

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/dt_glob.h"
 #include "dif/dt_verify.h"
 #include "engine/dt_engine.h"
 
@@ -2186,32 +2187,6 @@ int dt_engine_run_difo(dt_engine_t *e, const dt_difo_t *dp,
 
 /* ---- construction ---- */
 
-static int dt_glob(const char *pat, const char *s)
-{
-	if (pat == NULL || *pat == '\0')
-		return 1;
-	for (; *pat; pat++, s++) {
-		if (*pat == '*') {
-			for (const char *t = s;; t++) {
-				if (dt_glob(pat + 1, t))
-					return 1;
-				if (*t == '\0')
-					return 0;
-			}
-		}
-		if (*pat == '?') {
-			if (*s == '\0')
-				return 0;
-			continue;
-		}
-		if (*pat == '\\' && pat[1])
-			pat++;
-		if (*pat != *s)
-			return 0;
-	}
-	return *s == '\0';
-}
-
 static void dt_note_vars(dt_engine_t *e, const dt_difo_t *dp)
 {
 	if (dp == NULL)
@@ -2409,10 +2384,10 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		for (uint32_t p = 0; p < nprobes; p++) {
 			const dt_probedesc_t *pd = &st->descs[d];
 
-			if (!(dt_glob(pd->provider, probes[p].prov) &&
-			      dt_glob(pd->module, probes[p].mod) &&
-			      dt_glob(pd->function, probes[p].func) &&
-			      dt_glob(pd->name, probes[p].name)))
+			if (!(dt_glob_match(pd->provider, probes[p].prov) &&
+			      dt_glob_match(pd->module, probes[p].mod) &&
+			      dt_glob_match(pd->function, probes[p].func) &&
+			      dt_glob_match(pd->name, probes[p].name)))
 				continue;
 			dt_ecb_t *n = realloc(e->ecbs,
 					      (e->necbs + 1) * sizeof(*n));

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +16,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "common/dt_glob.h"
 #include "elf/dt_elf.h"
 #include "hypertrace/dt_hypertrace.h"
 #include "link/dt_link.h"
 
 #define DT_HT_DEV "/dev/hypertrace"
-
-static int dt_htg_glob(const char *pat, const char *s)
-{
-	return pat == NULL || *pat == '\0' || fnmatch(pat, s, 0) == 0;
-}
 
 static int dt_htg_link(dt_prog_t *prog, const char *out)
 {
@@ -96,10 +91,10 @@ static int dt_htg_match(const dt_prog_t *prog, dt_htg_probe_t **pp, int *np)
 							 DT_RESOLVE_HOSTNAME |
 							     DT_RESOLVE_VERSION,
 							 host, u.release) &&
-				    dt_htg_glob(pd->provider, prov) &&
-				    dt_htg_glob(pd->module, mod) &&
-				    dt_htg_glob(pd->function, func) &&
-				    dt_htg_glob(pd->name, name);
+				    dt_glob_match(pd->provider, prov) &&
+				    dt_glob_match(pd->module, mod) &&
+				    dt_glob_match(pd->function, func) &&
+				    dt_glob_match(pd->name, name);
 			}
 		if (!hit)
 			continue;

@@ -7,38 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dt_glob.h"
 #include "providers/dt_providers.h"
-
-static int dt_pglob(const char *pat, const char *s)
-{
-	if (pat == NULL || *pat == '\0')
-		return 1;
-	for (; *pat; pat++, s++) {
-		if (*pat == '*') {
-			for (const char *t = s;; t++) {
-				if (dt_pglob(pat + 1, t))
-					return 1;
-				if (*t == '\0')
-					return 0;
-			}
-		}
-		if (*pat == '?') {
-			if (*s == '\0')
-				return 0;
-			continue;
-		}
-		if (*pat == '\\' && pat[1])
-			pat++;
-		if (*pat != *s)
-			return 0;
-	}
-	return *s == '\0';
-}
 
 int dt_prov_match(const dt_probedesc_t *pd, const dt_probe_t *p)
 {
-	return dt_pglob(pd->provider, p->prov) && dt_pglob(pd->module, p->mod) &&
-	       dt_pglob(pd->function, p->func) && dt_pglob(pd->name, p->name);
+	return dt_glob_match(pd->provider, p->prov) && dt_glob_match(pd->module, p->mod) &&
+	       dt_glob_match(pd->function, p->func) && dt_glob_match(pd->name, p->name);
 }
 
 uint32_t dt_prov_add(dt_provset_t *ps, const char *prov, const char *mod,
@@ -156,7 +131,7 @@ void dt_prov_ensure(dt_provset_t *ps, const dt_probedesc_t *pd)
 
 	if (pd->name == NULL || dt_prov_rate(pd->name, &ns) != 0)
 		return;
-	if (pd->provider[0] && !dt_pglob(pd->provider, "profile"))
+	if (pd->provider[0] && !dt_glob_match(pd->provider, "profile"))
 		return;
 	if ((pd->module[0] && strcmp(pd->module, "*")) ||
 	    (pd->function[0] && strcmp(pd->function, "*")))
