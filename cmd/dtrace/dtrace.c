@@ -23,6 +23,39 @@
 #include "dt_cmd_elf.h"
 #include "dt_cmd_host.h"
 
+/*
+ * -x version=M.m[.u]: 1 when this compiler supports it (up to 2.0.1, the
+ * D of Linux DTrace 2.0), 0 when it is a later version, -1 when it is not
+ * a version string.
+ */
+static int dt_cmd_version_ok(const char *v)
+{
+	unsigned long part[3] = {0, 0, 0};
+	int n = 0;
+
+	if (v == NULL)
+		return -1;
+	while (n < 3) {
+		char *end;
+
+		if (*v < '0' || *v > '9')
+			return -1;
+		part[n++] = strtoul(v, &end, 10);
+		v = end;
+		if (*v == '\0')
+			break;
+		if (*v++ != '.')
+			return -1;
+	}
+	if (*v != '\0' || n < 2)
+		return -1;
+	if (part[0] != 2)
+		return part[0] < 2;
+	if (part[1] != 0)
+		return 0;
+	return part[2] <= 1;
+}
+
 static volatile sig_atomic_t g_intr;
 static void dt_onintr(int sig) { (void)sig; g_intr = 1; }
 
@@ -400,9 +433,20 @@ int main(int argc, char **argv)
 			    (val == NULL || strlen(val) != 1 ||
 			     !strchr("acst", val[0])))
 				rc = -1;
-			if (pass == 0 && strcmp(name, "version") == 0 &&
-			    (val == NULL || strtod(val, NULL) > 2.0))
-				rc = -1;
+			if (pass == 0 && strcmp(name, "version") == 0) {
+				int v = dt_cmd_version_ok(val);
+
+				if (v == 0) {
+					fprintf(stderr,
+						"dtrace: failed to set -x "
+						"version: Requested version "
+						"is not supported by "
+						"compiler\n");
+					return 1;
+				}
+				if (v < 0)
+					rc = -1;
+			}
 			if (rc < 0) {
 				if (pass == 0)
 					fprintf(stderr, "dtrace: failed to set -x "
@@ -447,8 +491,10 @@ int main(int argc, char **argv)
 	}
 	/* Linux DTrace (whose behaviour _DTRACE_TESTING selects) does not
 	 * count the terminating NUL in strsize; illumos does. */
-	if (co.testing)
+	if (co.testing) {
 		eo.strsize++;
+		eo.error_args_linux = 1;
+	}
 	co.quiet = quiet;
 	co.flowindent = flow;
 	eo.destructive |= destructive;
@@ -498,6 +544,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dtrace: %s '%s' matched %u probe%s\n",
 			srcs[0].kind == DT_SRC_SCRIPT ? "script" : "description",
 			srcs[0].name, n, n == 1 ? "" : "s");
+	}
+	if (dt_engine_go(e, why, sizeof(why)) != 0) {
+		fprintf(stderr, "dtrace: could not enable tracing: %s\n", why);
+		dt_engine_destroy(e);
+		return 1;
 	}
 	if (outfile && (out = fopen(outfile, "a")) == NULL) {
 		fprintf(stderr, "dtrace: failed to open output file '%s': %s\n",

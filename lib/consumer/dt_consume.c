@@ -79,16 +79,20 @@ void dt_consumer_errhandler(void *arg, const dt_errinfo_t *ei)
 
 	switch (ei->fault) {
 	case DT_FLT_BADADDR: case DT_FLT_BADALIGN: case DT_FLT_KPRIV:
-	case DT_FLT_UPRIV:
+	case DT_FLT_UPRIV: case DT_FLT_BADSIZE: case DT_FLT_BADSTACK:
 		snprintf(details, sizeof(details), " (0x%llx)",
 			 (unsigned long long)ei->addr);
+		break;
+	case DT_FLT_BADINDEX:
+		snprintf(details, sizeof(details), " (%lld)",
+			 (long long)ei->addr);
 		break;
 	default:
 		break;
 	}
 	if (c->o.testing) {
 		/* Linux DTrace's wording */
-		if (details[0] != '\0')
+		if (details[0] != '\0' && ei->fault != DT_FLT_BADINDEX)
 			snprintf(details, sizeof(details), " (0x%llx)",
 				 (unsigned long long)ei->addr);
 		fprintf(c->err,

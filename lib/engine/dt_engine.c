@@ -32,8 +32,9 @@ const char *dt_fault_str(int flt)
 		"illegal operation",   "divide-by-zero",
 		"out of scratch space", "invalid kernel access",
 		"invalid user access", "tuple stack overflow",
-		"bad stack"};
-	if (flt < 0 || flt > DT_FLT_BADSTACK)
+		"bad stack",	       "invalid size",
+		"index out of bounds"};
+	if (flt < 0 || flt > DT_FLT_BADINDEX)
 		return "unknown fault";
 	return s[flt];
 }
@@ -58,34 +59,10 @@ void dt_eopts_default(dt_eopts_t *o)
 	o->aggsize = 4 << 20;
 	o->bufsize = 4 << 20;
 	o->specsize = 32 << 10;
-	o->scratchsize = 64 << 10;
+	o->scratchsize = 256; /* alloca space per clause, as Linux DTrace */
 	o->nspec = 1;
 	o->ncpus = n > 0 ? (uint32_t)n : 1;
 	o->bufpolicy = DT_BUF_SWITCH;
-}
-
-int dt_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0' || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 't': case 'T': v <<= 10; /* fallthrough */
-	case 'g': case 'G': v <<= 10; /* fallthrough */
-	case 'm': case 'M': v <<= 10; /* fallthrough */
-	case 'k': case 'K': v <<= 10; end++; break;
-	default: break;
-	}
-	if (*end != '\0')
-		return -1;
-	*out = v;
-	return 0;
 }
 
 int dt_eopts_set(dt_eopts_t *o, const char *name, const char *value)
@@ -181,6 +158,8 @@ typedef struct dt_tuple {
 
 struct dt_engine {
 	const dt_prog_t *prog;
+	int going;          /* dt_engine_go() succeeded: probes fire */
+	char spaceerr[96];  /* space refusal, reported by dt_engine_go() */
 	dt_eopts_t o;
 	dt_probe_t *probes;
 	uint32_t nprobes, maxprobe;
@@ -193,7 +172,11 @@ struct dt_engine {
 	dt_gvar_t *gv, *lv;       /* indexed by id - DIF_VAR_OTHER_UBASE */
 	uint8_t *garena, *larena; /* globals, clause-locals */
 	uint32_t glen, llen;
-	uint8_t *scratch;
+	uint8_t *scratchbuf;
+	uint8_t *scratch;   /* alloca region: arsize bytes, 8 guard before */
+	uint64_t arsize;    /* scratchsize rounded up to 8 */
+	uint8_t *tscratch;  /* temporary strings and copies: tsize bytes */
+	uint64_t tsize;
 	uint8_t *dvarena; /* dynamic variables */
 	uint64_t dvtop, dvcap, dvused;
 	dt_dvent_t **dvhash;
@@ -219,7 +202,8 @@ typedef struct dt_mstate {
 	const dt_pctx_t *ctx;
 	const dt_ecb_t *ecb;
 	const dt_difo_t *dp;
-	uint64_t stop;
+	uint64_t atop; /* alloca bytes in use (8-aligned) */
+	uint64_t stop; /* temporary bytes in use */
 	dt_tuple_t tup[DIF_DTR_NREGS];
 	uint32_t ntup;
 	int flt;
@@ -268,8 +252,9 @@ static uint8_t *dt_eptr(dt_mstate_t *ms, uint64_t addr, uint64_t size,
 	struct {
 		const uint8_t *b;
 		uint64_t n;
-	} r[6] = {
-		{e->scratch, ms->stop},
+	} r[7] = {
+		{e->scratch, ms->atop},
+		{e->tscratch, ms->stop},
 		{e->garena, e->glen},
 		{e->larena, e->llen},
 		{e->dvarena, e->dvtop},
@@ -278,7 +263,7 @@ static uint8_t *dt_eptr(dt_mstate_t *ms, uint64_t addr, uint64_t size,
 		{(const uint8_t *)ms->ctxstr, sizeof(ms->ctxstr)},
 	};
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		uint64_t b = (uint64_t)(uintptr_t)r[i].b;
 
 		if (r[i].b == NULL || addr < b || addr >= b + r[i].n)
@@ -296,7 +281,9 @@ static int dt_canstore(dt_mstate_t *ms, const uint8_t *d, uint64_t n)
 {
 	const dt_engine_t *e = ms->e;
 
-	if (d >= e->scratch && d + n <= e->scratch + ms->stop)
+	if (d >= e->scratch && d + n <= e->scratch + ms->atop)
+		return 1;
+	if (d >= e->tscratch && d + n <= e->tscratch + ms->stop)
 		return 1;
 	if (d >= e->garena && d + n <= e->garena + e->glen)
 		return 1;
@@ -319,17 +306,60 @@ static int dt_load(dt_mstate_t *ms, uint64_t addr, void *buf, size_t n)
 	return dt_flt(ms, DT_FLT_BADADDR, addr);
 }
 
+/* Temporary space for string results and copies, reset per clause. */
 static void *dt_salloc(dt_mstate_t *ms, uint64_t n)
 {
 	uint64_t a = (ms->stop + 7) & ~7ULL;
 
-	if (n > ms->e->o.scratchsize || a + n > ms->e->o.scratchsize) {
+	if (n > ms->e->tsize || a + n > ms->e->tsize) {
 		dt_flt(ms, DT_FLT_NOSCRATCH, 0);
 		return NULL;
 	}
 	ms->stop = a + n;
-	memset(ms->e->scratch + a, 0, n);
+	memset(ms->e->tscratch + a, 0, n);
+	return ms->e->tscratch + a;
+}
+
+/*
+ * alloca(): the clause's share of scratchsize, 8-aligned, as Linux DTrace
+ * hands it out (the top is rounded up, so alloca(1); alloca(1) are 8
+ * bytes apart).
+ */
+static void *dt_alloca(dt_mstate_t *ms, uint64_t n)
+{
+	uint64_t a = ms->atop;
+
+	if (n > ms->e->arsize || ((a + n + 7) & ~7ULL) > ms->e->arsize) {
+		dt_flt(ms, DT_FLT_NOSCRATCH, 0);
+		return NULL;
+	}
+	ms->atop = (a + n + 7) & ~7ULL;
+	memset(ms->e->scratch + a, 0, ms->atop - a);
 	return ms->e->scratch + a;
+}
+
+/*
+ * Checks an n-byte access at addr for copies into or out of alloca
+ * space: 1 if addr is in the alloca region and the access fits, 0 if addr
+ * is elsewhere (when alloca space is not required), -1 after a fault: an
+ * address outside what was allocated is invalid, a size that runs past
+ * the top is.
+ */
+static int dt_alloca_access(dt_mstate_t *ms, uint64_t addr, uint64_t n,
+			    int required)
+{
+	uint64_t b = (uint64_t)(uintptr_t)ms->e->scratch;
+
+	if (addr < b || addr >= b + ms->e->arsize) {
+		if (!required)
+			return 0;
+		return dt_flt(ms, DT_FLT_BADADDR, addr);
+	}
+	if (addr >= b + ms->atop)
+		return dt_flt(ms, DT_FLT_BADADDR, addr);
+	if (n > b + ms->atop - addr)
+		return dt_flt(ms, DT_FLT_BADSIZE, n);
+	return 1;
 }
 
 /*
@@ -1059,22 +1089,23 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 	case DIF_SUBR_HTONLL: case DIF_SUBR_NTOHLL:
 		return ((uint64_t)htonl((uint32_t)a[0]) << 32) |
 		       htonl((uint32_t)(a[0] >> 32));
-	case DIF_SUBR_ALLOCA: {
-		void *p = dt_salloc(ms, a[0]);
-
-		return (uintptr_t)p;
-	}
-	case DIF_SUBR_BCOPY: {
-		uint8_t *d = dt_eptr(ms, a[1], a[2], NULL);
-
-		if (d == NULL || d < e->scratch ||
-		    d >= e->scratch + e->o.scratchsize) {
-			dt_flt(ms, DT_FLT_BADADDR, a[1]);
+	case DIF_SUBR_ALLOCA:
+		return (uintptr_t)dt_alloca(ms, a[0]);
+	case DIF_SUBR_BCOPY:
+		/* size, then source, then destination, as Linux DTrace checks */
+		if (a[2] > e->arsize) {
+			dt_flt(ms, DT_FLT_BADSIZE, a[2]);
 			return 0;
 		}
-		dt_load(ms, a[0], d, a[2]);
+		if (a[0] == 0) {
+			dt_flt(ms, DT_FLT_BADADDR, 0);
+			return 0;
+		}
+		if (dt_alloca_access(ms, a[0], a[2], 0) < 0 ||
+		    dt_alloca_access(ms, a[1], a[2], 1) < 0)
+			return 0;
+		dt_load(ms, a[0], (uint8_t *)(uintptr_t)a[1], a[2]);
 		return 0;
-	}
 	case DIF_SUBR_COPYIN:
 	case DIF_SUBR_COPYINTO:
 	case DIF_SUBR_COPYINSTR: {
@@ -1083,12 +1114,17 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 				     : a[1];
 		uint8_t *d;
 
+		if (sub != DIF_SUBR_COPYINSTR && n > e->arsize) {
+			dt_flt(ms, DT_FLT_BADSIZE, n);
+			return 0;
+		}
 		if (sub == DIF_SUBR_COPYINTO) {
-			d = dt_eptr(ms, a[2], n, NULL);
-			if (d == NULL) {
-				dt_flt(ms, DT_FLT_BADADDR, a[2]);
+			if (dt_alloca_access(ms, a[2], n, 1) < 0)
 				return 0;
-			}
+			d = (uint8_t *)(uintptr_t)a[2];
+		} else if (sub == DIF_SUBR_COPYIN) {
+			if (!(d = dt_alloca(ms, n)))
+				return 0;
 		} else if (!(d = dt_salloc(ms, n + 1))) {
 			return 0;
 		}
@@ -1874,6 +1910,7 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 	int sdid[16], sdcommit[16], nsd = 0;
 
 	ms->ecb = ecb;
+	ms->atop = 0;
 	ms->stop = 0;
 	ms->flt = 0;
 	if (s->pred != NULL) {
@@ -2108,6 +2145,7 @@ static void dt_setctx(dt_engine_t *e, dt_mstate_t *ms, const dt_pctx_t *ctx)
 	ms->ctx = ctx;
 	ms->ecb = NULL;
 	ms->dp = NULL;
+	ms->atop = 0;
 	ms->stop = 0;
 	ms->ntup = 0;
 	ms->flt = 0;
@@ -2138,8 +2176,13 @@ static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where)
 	ctx = *ms->ctx;
 	ctx.probe = e->error_probe;
 	memset(ctx.arg, 0, sizeof(ctx.arg));
-	ctx.arg[1] = ei.epid;
-	ctx.arg[2] = (uint64_t)(int64_t)where;
+	if (e->o.error_args_linux) {
+		ctx.arg[1] = ms->ecb->probe;
+		ctx.arg[2] = ms->ecb->stmt;
+	} else {
+		ctx.arg[1] = ei.epid;
+		ctx.arg[2] = (uint64_t)(int64_t)where;
+	}
 	ctx.arg[3] = ei.pc;
 	ctx.arg[4] = (uint64_t)(ei.fault - 1); /* DTRACEFLT_* numbering */
 	ctx.arg[5] = ei.addr;
@@ -2154,7 +2197,8 @@ void dt_engine_fire(dt_engine_t *e, const dt_pctx_t *ctx)
 {
 	dt_mstate_t ms;
 
-	if (ctx->probe > e->maxprobe || e->pecbs[ctx->probe] == NULL)
+	if (!e->going || ctx->probe > e->maxprobe ||
+	    e->pecbs[ctx->probe] == NULL)
 		return;
 	if (e->exited && ctx->probe != e->end_probe &&
 	    ctx->probe != e->error_probe)
@@ -2216,6 +2260,24 @@ static void dt_note_vars(dt_engine_t *e, const dt_difo_t *dp)
 		else
 			e->llen += (byref ? 8 : 0) + ((g->size + 7) & ~7U);
 	}
+}
+
+/* Space refusals are reported when tracing starts (dt_engine_go), after
+ * the probes are matched, as DTrace reports them from dtrace_go(). */
+static void dt_space_refuse(dt_engine_t *e, const char *msg)
+{
+	if (e->spaceerr[0] == '\0')
+		snprintf(e->spaceerr, sizeof(e->spaceerr), "%s", msg);
+}
+
+int dt_engine_go(dt_engine_t *e, char *why, size_t whylen)
+{
+	if (e->spaceerr[0] != '\0') {
+		snprintf(why, whylen, "%s", e->spaceerr);
+		return -1;
+	}
+	e->going = 1;
+	return 0;
 }
 
 dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
@@ -2286,10 +2348,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 			need += prog->aggs[a].keys[k].kind == DIF_TYPE_STRING
 					? e->o.strsize
 					: 8;
-		if (e->o.aggsize < need) {
-			snprintf(why, whylen, "Enabling exceeds size of buffer");
-			goto fail;
-		}
+		if (e->o.aggsize < need)
+			dt_space_refuse(e, "Enabling exceeds size of buffer");
 	}
 	if (e->o.dynvarsize < 64) {
 		for (uint32_t s = 0; s < prog->nstmts; s++) {
@@ -2305,10 +2365,9 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 						if (op == DIF_OP_STTS ||
 						    op == DIF_OP_STGAA ||
 						    op == DIF_OP_STTAA) {
-							snprintf(why, whylen,
-								 "Enabling exceeds "
-								 "size of buffer");
-							goto fail;
+							dt_space_refuse(
+								e, "Enabling exceeds "
+								   "size of buffer");
 						}
 					}
 				}
@@ -2328,7 +2387,13 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	}
 	e->garena = calloc(1, e->glen + 8);
 	e->larena = calloc(1, e->llen + 8);
-	e->scratch = calloc(1, e->o.scratchsize + 8);
+	e->arsize = (e->o.scratchsize + 7) & ~7ULL;
+	e->tsize = 32 * (e->o.strsize + 1);
+	if (e->tsize < (64 << 10))
+		e->tsize = 64 << 10;
+	e->scratchbuf = calloc(1, e->arsize + 16);
+	e->scratch = e->scratchbuf ? e->scratchbuf + 8 : NULL;
+	e->tscratch = calloc(1, e->tsize + 8);
 	if (e->o.dynvarsize > (1ULL << 30))
 		e->o.dynvarsize = 1ULL << 30;
 	e->dvcap = e->o.dynvarsize * 3 + 4096;
@@ -2340,7 +2405,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 	e->rec = malloc(DT_RECMAX);
 	e->bufs = calloc(e->o.ncpus, sizeof(dt_buf_t));
 	e->specs = calloc(e->o.nspec + 1, sizeof(dt_spec_t));
-	if (!e->garena || !e->larena || !e->scratch || !e->dvarena ||
+	if (!e->garena || !e->larena || !e->scratch || !e->tscratch ||
+	    !e->dvarena ||
 	    !e->dvhash || !e->agghash || !e->rec || !e->bufs || !e->specs)
 		goto nomem;
 	/* Global by-ref variables start out NULL (header 0xff)? No: DTrace
@@ -2446,9 +2512,8 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		 * larger than the buffer is just dropped when it fires) */
 		if (need > e->o.bufsize && e->ecbs[i].probe == e->end_probe &&
 		    e->o.bufpolicy == DT_BUF_FILL) {
-			snprintf(why, whylen,
-				 "END enabling exceeds size of buffer");
-			goto fail;
+			dt_space_refuse(e, "END enablings exceed size of "
+					   "principal buffer");
 		}
 	}
 	e->pidx = calloc(e->maxprobe + 1, sizeof(*e->pidx));
@@ -2510,7 +2575,8 @@ void dt_engine_destroy(dt_engine_t *e)
 	free(e->agghash);
 	free(e->dvhash);
 	free(e->dvarena);
-	free(e->scratch);
+	free(e->scratchbuf);
+	free(e->tscratch);
 	free(e->garena);
 	free(e->larena);
 	free(e->gv);

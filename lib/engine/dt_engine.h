@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dt_size.h"
 #include "program/dt_program.h"
 
 /* A readable address space other than the engine's: returns 0 or -1. */
@@ -76,7 +77,9 @@ enum dt_fault {
 	DT_FLT_KPRIV = 7,
 	DT_FLT_UPRIV = 8,
 	DT_FLT_TUPOFLOW = 9,
-	DT_FLT_BADSTACK = 10
+	DT_FLT_BADSTACK = 10,
+	DT_FLT_BADSIZE = 11,
+	DT_FLT_BADINDEX = 12
 };
 const char *dt_fault_str(int flt);
 
@@ -89,13 +92,15 @@ typedef struct dt_eopts {
 	uint32_t nspec, ncpus, bufpolicy;
 	int destructive;
 	int bufresize_manual;
+	/* ERROR probe arguments as Linux DTrace sets them (arg1 the probe
+	 * id, arg2 the clause) rather than illumos (the EPID, the action) */
+	int error_args_linux;
 } dt_eopts_t;
 void dt_eopts_default(dt_eopts_t *o);
 /* Sets one option by DTrace name ("strsize", "bufsize=4m", ...); sizes
  * take k/m/g/t suffixes. Returns 0, 1 if the name is not an engine
  * option, -1 for a bad value. */
 int dt_eopts_set(dt_eopts_t *o, const char *name, const char *value);
-int dt_parse_size(const char *s, uint64_t *out);
 
 /* An enabled probe/clause pair (DTrace's ECB); epids count from 1. */
 typedef struct dt_ecb {
@@ -140,6 +145,13 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 			      const dt_probe_t *probes, uint32_t nprobes,
 			      char *why, size_t whylen);
 void dt_engine_destroy(dt_engine_t *e);
+/*
+ * Starts tracing: until it returns 0 no probe fires. Fails with why when
+ * the options leave too little space for the enablings (aggsize,
+ * dynvarsize, an END enabling under bufpolicy=fill), the checks DTrace
+ * makes when it starts rather than when it compiles.
+ */
+int dt_engine_go(dt_engine_t *e, char *why, size_t whylen);
 void dt_engine_set_errhandler(dt_engine_t *e, dt_err_f f, void *arg);
 
 /* Number of ecbs and their table. */

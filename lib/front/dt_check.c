@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/dt_size.h"
 #include "front/dt_front_impl.h"
 
 #define TT(pcb) ((pcb)->prog->types)
@@ -1643,14 +1644,16 @@ static dt_node_t *cook_call(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 		    is_const(n->args)) {
 			dt_front_prog_t *P = pcb->prog;
 			const char *sc = dt_front_opt(P, "scratchsize");
-			uint64_t lim = sc ? strtoull(sc, NULL, 0) : 1024;
-			if (!lim)
-				lim = 1024;
+			uint64_t lim = 256; /* the engine's default */
+
+			if (sc != NULL && dt_parse_size(sc, &lim) != 0)
+				lim = 256;
+			lim = (lim + 7) & ~7ULL;
 			if ((uint64_t)n->args->ival > lim)
 				dt_error(pcb, n->line, "D_ALLOCA_SIZE",
-					 "alloca(%lld) size larger than "
+					 "alloca(%llu) size larger than "
 					 "scratchsize %llu",
-					 (long long)n->args->ival,
+					 (unsigned long long)n->args->ival,
 					 (unsigned long long)lim);
 		}
 	} else if (f->kind == FK_ACT) {

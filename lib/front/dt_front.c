@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/dt_size.h"
 #include "front/dt_front_impl.h"
 
 /* ---- arena ---- */
@@ -131,32 +132,6 @@ static const struct {
 	{ "timeout", OV_TIME },	     { "oformat", OV_STR },
 };
 
-static int parse_size(const char *v, uint64_t *out)
-{
-	char *e;
-	if (!*v || !isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	unsigned long long n = strtoull(v, &e, 0);
-	if (errno)
-		return -1;
-	uint64_t mul = 1;
-	switch (*e) {
-	case 0: break;
-	case 'k': case 'K': mul = 1ULL << 10; e++; break;
-	case 'm': case 'M': mul = 1ULL << 20; e++; break;
-	case 'g': case 'G': mul = 1ULL << 30; e++; break;
-	case 't': case 'T': mul = 1ULL << 40; e++; break;
-	default: return -1;
-	}
-	if (*e)
-		return -1;
-	if (mul > 1 && n > UINT64_MAX / mul)
-		return -1;
-	*out = n * mul;
-	return 0;
-}
-
 static int parse_rate(const char *v)
 {
 	char *e;
@@ -200,7 +175,7 @@ void dt_option_set(dt_pcb_t *pcb, const char *name, const char *value,
 			 "used from within a D program",
 			 name, value ? value : "");
 	case OV_SIZE:
-		bad = !value || parse_size(value, &sz) < 0;
+		bad = !value || dt_parse_size(value, &sz) < 0;
 		break;
 	case OV_COUNT:
 		if (!value) {
@@ -539,6 +514,8 @@ static const char dlib[] =
 	"inline int DTRACEFLT_UPRIV = 7;\n"
 	"inline int DTRACEFLT_TUPOFLOW = 8;\n"
 	"inline int DTRACEFLT_BADSTACK = 9;\n"
+	"inline int DTRACEFLT_BADSIZE = 10;\n"
+	"inline int DTRACEFLT_BADINDEX = 11;\n"
 	"inline int EPERM = 1; inline int ENOENT = 2; inline int ESRCH = 3;\n"
 	"inline int EINTR = 4; inline int EIO = 5; inline int ENXIO = 6;\n"
 	"inline int E2BIG = 7; inline int ENOEXEC = 8; inline int EBADF = 9;\n"
@@ -626,7 +603,7 @@ int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 				want_cpp = 1;
 			if (!strncmp(x, "strsize=", 8)) {
 				uint64_t sz;
-				if (parse_size(x + 8, &sz) == 0 && sz)
+				if (dt_parse_size(x + 8, &sz) == 0 && sz)
 					P->strsize = (uint32_t)sz;
 			}
 		}
@@ -637,7 +614,7 @@ int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 			char tmp[32];
 			snprintf(tmp, sizeof(tmp), "%.*s",
 				 (int)strcspn(ss + 15, " \t\r\n"), ss + 15);
-			if (parse_size(tmp, &sz) == 0 && sz)
+			if (dt_parse_size(tmp, &sz) == 0 && sz)
 				P->strsize = (uint32_t)sz;
 		}
 		P->types = dt_typetab_new(opts ? opts->btf_path : NULL,

@@ -224,6 +224,11 @@ static int dt_ht_engine(dt_ht_run_t *r, const dt_prog_t *eprog)
 			r->o->srcname ? r->o->srcname : "", n,
 			n == 1 ? "" : "s");
 	}
+	if (dt_engine_go(e, why, sizeof(why)) != 0) {
+		fprintf(stderr, "dtrace: could not enable tracing: %s\n", why);
+		dt_engine_destroy(e);
+		return -1;
+	}
 	r->cons = dt_consumer_create(e, r->out, stderr, r->co);
 	if (r->cons == NULL) {
 		dt_engine_destroy(e);

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.scratchsize = 16 << 10;
 		g_p = dt_prog_new();
 		g_e = dt_engine_create(g_p, &o, g_probes, 1, why, sizeof(why));
-		if (g_e == NULL)
+		if (g_e == NULL || dt_engine_go(g_e, why, sizeof(why)) != 0)
 			abort();
 	}
 	memset(&d, 0, sizeof(d));

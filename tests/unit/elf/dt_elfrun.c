@@ -42,6 +42,10 @@ int dt_elfrun(const dt_prog_t *prog, FILE *out, FILE *err)
 			co.quiet = 1;
 	}
 	e = dt_engine_create(prog, &eo, probes, 3, why, sizeof(why));
+	if (e != NULL && dt_engine_go(e, why, sizeof(why)) != 0) {
+		dt_engine_destroy(e);
+		e = NULL;
+	}
 	if (e == NULL) {
 		fprintf(err, "engine: %s\n", why);
 		return -1;

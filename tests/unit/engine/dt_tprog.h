@@ -68,6 +68,10 @@ static inline dt_engine_t *tp_engine(dt_prog_t *p, dt_eopts_t *o)
 		o = &def;
 	}
 	e = dt_engine_create(p, o, tp_probes, 4, why, sizeof(why));
+	if (e != NULL && dt_engine_go(e, why, sizeof(why)) != 0) {
+		dt_engine_destroy(e);
+		e = NULL;
+	}
 	if (e == NULL) {
 		fprintf(stderr, "engine: %s\n", why);
 		abort();

@@ -117,7 +117,7 @@ static void env_init(env_t *v, const char *src)
 	dt_eopts_default(&eo);
 	v->e = dt_engine_create(v->prog, &eo, v->ps.probes, v->ps.n, why,
 				sizeof(why));
-	if (v->e == NULL)
+	if (v->e == NULL || dt_engine_go(v->e, why, sizeof(why)) != 0)
 		fail_msg("engine: %s", why);
 	v->out = open_memstream(&v->text, &v->len);
 	v->cons = dt_consumer_create(v->e, v->out, stderr, &cso);
