@@ -1171,6 +1171,26 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 		return (a[0] >> 20) & 0xfff;
 	case DIF_SUBR_GETMINOR:
 		return a[0] & 0xfffff;
+	case DIF_SUBR_LINK_NTOP: {
+		/* hardware address of an ARPHRD_* type: hex bytes with ':' */
+		uint8_t buf[20];
+		size_t len = a[0] == 1 ? 6 : a[0] == 32 ? 20 : 0;
+
+		if (len == 0) {
+			dt_flt(ms, DT_FLT_ILLOP, 0);
+			return 0;
+		}
+		if (a[1] == 0) {
+			dt_flt(ms, DT_FLT_BADADDR, 0);
+			return 0;
+		}
+		if (dt_load(ms, a[1], buf, len) || !(r = dt_sret(ms)))
+			return 0;
+		for (size_t i = 0; i < len && 3 * i + 2 < max; i++)
+			snprintf(r + 3 * i, 4, i + 1 < len ? "%02x:" : "%02x",
+				 buf[i]);
+		return (uintptr_t)r;
+	}
 	case DIF_SUBR_INET_NTOA:
 	case DIF_SUBR_INET_NTOA6:
 	case DIF_SUBR_INET_NTOP: {

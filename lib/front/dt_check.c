@@ -1618,6 +1618,16 @@ static dt_node_t *cook_call(dt_pcb_t *pcb, dt_node_t *n, cctx_t *cx)
 				 "argument: void",
 				 name, i + 1);
 		}
+		/* A string is copied by value and never lives in alloca
+		 * space, so it cannot be where bcopy() and copyinto() write. */
+		if (f->kind == FK_SUBR && is_string(a) &&
+		    ((f->id == DIF_SUBR_BCOPY && i == 1) ||
+		     (f->id == DIF_SUBR_COPYINTO && i == 2)))
+			dt_error(pcb, a->line, "D_PROTO_ARG",
+				 "%s( ) argument #%d is incompatible with "
+				 "prototype:\n\tprototype: alloca pointer\n"
+				 "\t argument: non-alloca pointer",
+				 name, i + 1);
 		if (!arg_ok(c, a)) {
 			char b[128];
 			const char *proto = c == 'i' ? "int"

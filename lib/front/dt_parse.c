@@ -1853,6 +1853,13 @@ static int word_is_decl(dt_pcb_t *pcb)
 	};
 	/* a description like int:::x would be odd; ':' means description */
 	const char *q = e;
+	/* -x pspec: what could be either (int*x) is a probe description */
+	if (*e == '*' || *e == '?' || *e == '[') {
+		const char *ps = dt_front_opt(pcb->prog, "pspec");
+
+		if (ps != NULL && strcmp(ps, "0") != 0)
+			return 0;
+	}
 	while (q < pcb->end && (*q == ' ' || *q == '\t'))
 		q++;
 	if (q < pcb->end && (*q == ':' || *q == '-' || *q == ','))
@@ -1944,7 +1951,14 @@ static void parse_clause(dt_pcb_t *pcb)
 		/* '}' stays current */
 		c->end_line = LINE;
 	} else if (TOK == T_EOF) {
-		/* a clause without body at the end */
+		/* A bare description list ends a -n/-P/-m/-f argument, but a
+		 * program read from a file needs a predicate or actions. */
+		enum dt_srckind k = pcb->opts ? pcb->opts->kind : DT_SRC_SCRIPT;
+
+		if (!c->pred && k == DT_SRC_SCRIPT)
+			dt_error(pcb, c->desc_lines[c->ndescs - 1], "D_SYNTAX",
+				 "expected predicate and/or actions following "
+				 "probe description");
 	} else {
 		/* without a body the next item must begin a new line of
 		 * descriptions: DTrace requires { } or end of input, and

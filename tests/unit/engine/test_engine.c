@@ -253,6 +253,61 @@ static void test_strings(void **state)
 			     "call 12, %r3\nret %r3"), 2);
 }
 
+/* alloca(n) into %r2, then bcopy("abcdefghijklmnopqrstuvwxyz" + 0, dst,
+ * size); SRC and DST are instructions that leave the pointers in %r3 and
+ * %r4 (the alloca pointer is in %r2). */
+#define ALLOCA_BCOPY(n, dst, size, tail)                                       \
+	"setx " #n ", %r1\nflushts\npushtv 0, %r1\ncall 15, %r2\n"             \
+	"sets \"abcdefghijklmnopqrstuvwxyz\", %r3\n" dst                        \
+	"setx " #size ", %r5\nflushts\npushtv 0, %r3\npushtv 0, %r4\n"          \
+	"pushtv 0, %r5\ncall 16, %r6\n" tail
+
+static void test_alloca_bcopy(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	/* a copy that fits lands in alloca space */
+	assert_int_equal(val(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 8,
+					  "ldub %r2, %r7\nret %r7")), 'a');
+	/* the top is rounded up to 8: 16 bytes fit in alloca(10) ... */
+	assert_int_equal(val(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 16,
+					  "setx 15, %r7\nadd %r2, %r7, %r7\n"
+					  "ldub %r7, %r7\nret %r7")), 'p');
+	/* ... 17 do not: invalid size, as Linux DTrace says */
+	assert_int_equal(run(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 17,
+					  "ret %r0"), &v), DT_FLT_BADSIZE);
+	/* more than scratchsize is an invalid size whatever the target */
+	assert_int_equal(run(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 300,
+					  "ret %r0"), &v), DT_FLT_BADSIZE);
+	/* a destination at the top, or outside alloca space, is invalid */
+	assert_int_equal(run(ALLOCA_BCOPY(10, "setx 16, %r4\nadd %r2, %r4, %r4\n",
+					  1, "ret %r0"), &v), DT_FLT_BADADDR);
+	assert_int_equal(run(ALLOCA_BCOPY(10, "mov %r3, %r4\n", 1, "ret %r0"),
+			     &v), DT_FLT_BADADDR);
+	/* a NULL source is an invalid address */
+	assert_int_equal(run(ALLOCA_BCOPY(10, "mov %r2, %r4\nmov %r0, %r3\n", 4,
+					  "ret %r0"), &v), DT_FLT_BADADDR);
+	/* alloca(1); alloca(1): 8 bytes apart; more than scratchsize fails */
+	assert_int_equal(val("setx 1, %r1\nflushts\npushtv 0, %r1\ncall 15, %r2\n"
+			     "call 15, %r3\nsub %r3, %r2, %r4\nret %r4"), 8);
+	assert_int_equal(run("setx 300, %r1\nflushts\npushtv 0, %r1\n"
+			     "call 15, %r2\nret %r2", &v), DT_FLT_NOSCRATCH);
+	/* link_ntop(ARPHRD_ETHER, the copied bytes) */
+	v = val(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 8,
+			     "setx 1, %r7\nflushts\npushtv 0, %r7\n"
+			     "pushtv 0, %r2\ncall 55, %r6\nret %r6"));
+	assert_string_equal((const char *)(uintptr_t)v, "61:62:63:64:65:66");
+	/* an unknown hardware type is illegal, a NULL address invalid */
+	assert_int_equal(run(ALLOCA_BCOPY(10, "mov %r2, %r4\n", 8,
+					  "setx 7, %r7\nflushts\npushtv 0, %r7\n"
+					  "pushtv 0, %r2\ncall 55, %r6\nret %r6"),
+			     &v), DT_FLT_ILLOP);
+	assert_int_equal(run("setx 1, %r7\nflushts\npushtv 0, %r7\n"
+			     "pushtv 0, %r0\ncall 55, %r6\nret %r6", &v),
+			 DT_FLT_BADADDR);
+}
+
 static void test_builtins(void **state)
 {
 	uint64_t v;
@@ -568,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_branches),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_alloca_bcopy),
 		cmocka_unit_test(test_builtins),
 		cmocka_unit_test(test_variables),
 		cmocka_unit_test(test_error_probe),
