@@ -90,7 +90,7 @@ static void test_clauses_and_descs(void **state)
 	(void)state;
 	dt_front_prog_t *p = compile(
 		"BEGIN, syscall::read:entry,\n vm*:syscall:vmlinux:write:entry\n"
-		"/pid == 1/\n{ trace(1); }\nEND\n{}\nprofile:::tick-1s");
+		"/pid == 1/\n{ trace(1); }\nEND\n{}\nprofile:::tick-1s\n/1/");
 	assert_int_equal(p->nclauses, 3);
 	dt_clause_t *c = p->clauses[0];
 	assert_int_equal(c->ndescs, 3);
@@ -108,6 +108,10 @@ static void test_clauses_and_descs(void **state)
 	assert_null(p->clauses[2]->stmts);
 	assert_int_equal(p->clauses[2]->has_body, 0);
 	dt_front_prog_free(p);
+	/* a script may not end in a bare description (a -n argument may) */
+	expect_err("BEGIN\n{}\nprofile:::tick-1s\n", "D_SYNTAX", 3);
+	expect_err("int*x\n", "D_SYNTAX", 0);
+	expect_err("#pragma D option pspec\nint*x\n", "D_SYNTAX", 2);
 }
 
 static void test_precedence_folding(void **state)
