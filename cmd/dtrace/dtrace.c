@@ -63,7 +63,24 @@ typedef struct dt_src {
 	enum dt_srckind kind;
 	char *text;
 	const char *name; /* file name or the specifier */
+	const char *arg;  /* as given: what compile errors name */
 } dt_src_t;
+
+/* Compiles every -s/-n/-P/-m/-f/-i given into one program. */
+static int dt_cmd_compile(const dt_compile_opts_t *copts, const dt_src_t *srcs,
+			  int nsrc, dt_prog_t **progp, dt_compile_error_t *cerr)
+{
+	dt_compile_src_t cs[64];
+
+	for (int i = 0; i < nsrc && i < 64; i++) {
+		cs[i].kind = srcs[i].kind;
+		cs[i].filename =
+			srcs[i].kind == DT_SRC_SCRIPT ? srcs[i].name : NULL;
+		cs[i].text = srcs[i].text;
+	}
+	return dt_compile_srcs(copts, cs, (uint32_t)(nsrc < 64 ? nsrc : 64),
+			       progp, cerr);
+}
 
 static uint64_t dt_now(void)
 {
@@ -242,6 +259,7 @@ int main(int argc, char **argv)
 				 * its clause. */
 				srcs[nsrc].name = strndup(optarg,
 							  strcspn(optarg, "{/"));
+				srcs[nsrc].arg = optarg;
 				nsrc++;
 			}
 			break;
@@ -260,6 +278,7 @@ int main(int argc, char **argv)
 				srcs[nsrc].kind = DT_SRC_SCRIPT;
 				srcs[nsrc].text = dt_readfile(optarg);
 				srcs[nsrc].name = optarg;
+				srcs[nsrc].arg = optarg;
 				if (srcs[nsrc].text == NULL) {
 					fprintf(stderr, "dtrace: failed to open "
 							"%s: %s\n", optarg,
@@ -288,6 +307,7 @@ int main(int argc, char **argv)
 				srcs[nsrc].kind = DT_SRC_SCRIPT;
 				srcs[nsrc].text = strdup("");
 				srcs[nsrc].name = optarg;
+				srcs[nsrc].arg = optarg;
 				nsrc++;
 			}
 			break;
@@ -349,9 +369,6 @@ int main(int argc, char **argv)
 		if (strcmp(name, "errtags") == 0 || strcmp(name, "droptags") == 0)
 			co.droptags = 1;
 	}
-	if (nsrc > 1)
-		fprintf(stderr, "dtrace: only the first program is used "
-				"(%d given)\n", nsrc);
 
 	/* -c: the child exists (stopped before exec) for $target. */
 	if (cmd && !hypertrace) {
@@ -390,21 +407,23 @@ int main(int argc, char **argv)
 					    &status);
 		if (prog == NULL)
 			return status;
-	} else if (dt_compile(&copts, srcs[0].text, &prog, &cerr) != 0) {
+	} else if (dt_cmd_compile(&copts, srcs, nsrc, &prog, &cerr) != 0) {
 		char tag[64] = "", line[32] = "";
+		const dt_src_t *bad = &srcs[cerr.src < (uint32_t)nsrc ? cerr.src
+								      : 0];
 
 		if (errtags && cerr.tag[0])
 			snprintf(tag, sizeof(tag), "[%s] ", cerr.tag);
 		if (cerr.line > 0)
 			snprintf(line, sizeof(line), "line %d: ", cerr.line);
-		if (srcs[0].kind == DT_SRC_SCRIPT)
+		if (bad->kind == DT_SRC_SCRIPT)
 			fprintf(stderr, "dtrace: failed to compile script %s: "
 					"%s%s%s\n",
-				srcs[0].name, tag, line, cerr.msg);
+				bad->arg, tag, line, cerr.msg);
 		else
 			fprintf(stderr, "dtrace: invalid probe specifier %s: "
 					"%s%s%s\n",
-				srcs[0].name, tag, line, cerr.msg);
+				bad->arg, tag, line, cerr.msg);
 		return 1;
 	}
 	if (dump)
@@ -532,18 +551,19 @@ int main(int argc, char **argv)
 				why);
 		return 1;
 	}
-	if (quiet) {
-		/* quiet: no "matched" notice */
-	} else if (dt_engine_necbs(e) == 0 && !zdefs) {
-		fprintf(stderr, "dtrace: %s '%s' matched 0 probes\n",
-			srcs[0].kind == DT_SRC_SCRIPT ? "script" : "description",
-			srcs[0].name);
-	} else {
-		uint32_t n = dt_engine_necbs(e);
+	/* one notice per program text, as DTrace enables them one by one */
+	for (int i = 0; !quiet && i < (elf_run ? 1 : nsrc); i++) {
+		uint32_t n = 0;
 
+		for (uint32_t ep = 1; ep <= dt_engine_necbs(e); ep++) {
+			const dt_ecb_t *ecb = dt_engine_ecb(e, ep);
+
+			if (elf_run || prog->stmts[ecb->stmt].src == (uint32_t)i)
+				n++;
+		}
 		fprintf(stderr, "dtrace: %s '%s' matched %u probe%s\n",
-			srcs[0].kind == DT_SRC_SCRIPT ? "script" : "description",
-			srcs[0].name, n, n == 1 ? "" : "s");
+			srcs[i].kind == DT_SRC_SCRIPT ? "script" : "description",
+			srcs[i].name, n, n == 1 ? "" : "s");
 	}
 	if (dt_engine_go(e, why, sizeof(why)) != 0) {
 		fprintf(stderr, "dtrace: could not enable tracing: %s\n", why);

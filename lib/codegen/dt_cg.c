@@ -1500,6 +1500,7 @@ static dt_stmt_t *new_stmt(dt_cg_t *cg, dt_difo_t *pred)
 	}
 	s->pred = pred;
 	s->line = (uint32_t)(c->line > 0 ? c->line : 0);
+	s->src = c->src;
 	for (i = 0; i < c->ndescs; i++) {
 		const dt_probedesc_t *d = &c->descs[i];
 
@@ -1875,6 +1876,9 @@ static void cg_clause(dt_cg_t *cg, dt_clause_t *c)
 	dt_action_t *a;
 	dif_type_t rt;
 	int r;
+
+	if (cg->b.err != NULL)
+		cg->b.err->src = c->src; /* errors name the clause's text */
 
 	cg->clause = c;
 	cg->guard = 0;

@@ -41,7 +41,10 @@ void dt_cg_fail(dt_cg_difo_t *b, const char *tag, const char *fmt, ...)
 	va_list ap;
 
 	if (b->err != NULL) {
+		uint32_t src = b->err->src; /* the text being compiled */
+
 		memset(b->err, 0, sizeof(*b->err));
+		b->err->src = src;
 		snprintf(b->err->tag, sizeof(b->err->tag), "%s", tag);
 		b->err->line = b->line;
 		va_start(ap, fmt);

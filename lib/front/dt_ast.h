@@ -302,6 +302,7 @@ typedef struct dt_clause {
 	uint32_t nstmts;
 	int line;               /* line of the first description */
 	int has_body;           /* 0 when written without { } */
+	uint32_t src;           /* index of the program text it came from */
 	int end_line;           /* v5: line of the closing '}' (or of the
 				   last token): where DTrace reports errors
 				   about the clause as a whole */

@@ -28,8 +28,9 @@ static void random_ident(uint8_t id[16])
 		id[got] = (uint8_t)(rand() ^ (int)got);
 }
 
-int dt_compile(const dt_compile_opts_t *opts, const char *src,
-	       dt_prog_t **progp, dt_compile_error_t *err)
+int dt_compile_srcs(const dt_compile_opts_t *opts,
+		    const dt_compile_src_t *srcs, uint32_t nsrcs,
+		    dt_prog_t **progp, dt_compile_error_t *err)
 {
 	dt_compile_opts_t o;
 	dt_front_prog_t *fp = NULL;
@@ -44,18 +45,37 @@ int dt_compile(const dt_compile_opts_t *opts, const char *src,
 		       opts->size != 0 && opts->size < sizeof(o) ? opts->size
 								 : sizeof(o));
 	o.size = sizeof(o);
-	if (src == NULL) {
+	for (uint32_t i = 0; i < nsrcs; i++)
+		if (srcs[i].text == NULL) {
+			err->src = i;
+			strcpy(err->tag, "D_SYNTAX");
+			strcpy(err->msg, "no program text");
+			return -1;
+		}
+	if (nsrcs == 0) {
 		strcpy(err->tag, "D_SYNTAX");
 		strcpy(err->msg, "no program text");
 		return -1;
 	}
-	if (dt_front_parse_check(&o, src, &fp, err) != 0)
+	if (dt_front_parse_check_srcs(&o, srcs, nsrcs, &fp, err) != 0)
 		return -1;
 	rc = dt_cg_program(&o, fp, progp, err);
 	dt_front_prog_free(fp);
 	if (rc == 0)
 		random_ident((*progp)->ident);
 	return rc;
+}
+
+int dt_compile(const dt_compile_opts_t *opts, const char *src,
+	       dt_prog_t **progp, dt_compile_error_t *err)
+{
+	dt_compile_src_t one = {
+		.kind = opts ? opts->kind : DT_SRC_SCRIPT,
+		.filename = opts ? opts->filename : NULL,
+		.text = src,
+	};
+
+	return dt_compile_srcs(opts, &one, 1, progp, err);
 }
 
 void dt_prog_dump(FILE *out, const dt_prog_t *prog)

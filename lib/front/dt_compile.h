@@ -64,7 +64,15 @@ typedef struct dt_compile_error {
 	char tag[48];
 	int line;
 	char msg[1024];
+	uint32_t src; /* which of the program texts (dt_compile_srcs) */
 } dt_compile_error_t;
+
+/* One program text: a -s file, or a -n/-P/-m/-f/-i argument. */
+typedef struct dt_compile_src {
+	enum dt_srckind kind;
+	const char *filename; /* the -s path, for messages; or NULL */
+	const char *text;
+} dt_compile_src_t;
 
 /*
  * Compiles src. On success returns 0 and sets *progp. On failure returns -1
@@ -75,6 +83,17 @@ typedef struct dt_compile_error {
  */
 int dt_compile(const dt_compile_opts_t *opts, const char *src,
 	       dt_prog_t **progp, dt_compile_error_t *err);
+
+/*
+ * Compiles several program texts into one program, as dtrace(1) does with
+ * several -s/-n/-P/-m/-f/-i: they share variables, types and inlines, and
+ * their clauses keep the order given (each statement's src says which text
+ * it came from). opts->kind and opts->filename are ignored; err->src names
+ * the text an error is in.
+ */
+int dt_compile_srcs(const dt_compile_opts_t *opts,
+		    const dt_compile_src_t *srcs, uint32_t nsrcs,
+		    dt_prog_t **progp, dt_compile_error_t *err);
 
 /* Prints the DIF of every clause as `dtrace -S` does. */
 void dt_prog_dump(FILE *out, const dt_prog_t *prog);

@@ -70,7 +70,9 @@ void dt_arena_free(dt_arena_t *a)
 void dt_error(dt_pcb_t *pcb, int line, const char *tag, const char *fmt, ...)
 {
 	dt_compile_error_t *e = pcb->err;
+	uint32_t src = e->src; /* which text: set by the caller */
 	memset(e, 0, sizeof(*e));
+	e->src = src;
 	snprintf(e->tag, sizeof(e->tag), "%s", tag);
 	e->line = line;
 	va_list ap;
@@ -564,105 +566,159 @@ static const char dlib[] =
 
 /* ---- entry ---- */
 
-static char *wrap_spec(const char *src, enum dt_srckind k)
+/* Parses one program text into P, after the ones before it. */
+static void parse_src(dt_pcb_t *pcb, const dt_compile_opts_t *o,
+		      const char *src, int want_cpp, char **ppp)
 {
-	(void)k;
-	return strdup(src);
+	dt_front_prog_t *P = pcb->prog;
+	size_t len = strlen(src);
+	const char *body = src;
+	uint32_t first = P->nclauses;
+
+	pcb->opts = o;
+	if (want_cpp && o->kind == DT_SRC_SCRIPT) {
+		char ebuf[1024];
+		size_t ol = 0;
+		char *text = strdup(src);
+
+		if (text == NULL)
+			dt_error(pcb, 0, "D_NOMEM", "out of memory");
+		/* the interpreter line must not reach cpp */
+		if (text[0] == '#' && text[1] == '!')
+			memset(text, ' ', strcspn(text, "\n"));
+		*ppp = run_cpp(pcb, text, len, &ol, ebuf, sizeof(ebuf));
+		free(text);
+		if (!*ppp) {
+			/* as DTrace: cpp's own messages go to stderr, then
+			 * the compile error */
+			fputs(ebuf, stderr);
+			fflush(stderr);
+			dt_error(pcb, 0, "",
+				 "Preprocessor failed to process input program");
+		}
+		body = *ppp;
+		len = ol;
+	}
+	dt_lex_init(pcb, body, len);
+	dt_parse_program(pcb);
+	for (uint32_t i = first; i < P->nclauses; i++)
+		P->clauses[i]->src = pcb->err->src;
+	if (P->nclauses == first && o->kind != DT_SRC_SCRIPT)
+		dt_error(pcb, 0, "D_SYNTAX", "probe description expected");
 }
 
-int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
-			 dt_front_prog_t **progp, dt_compile_error_t *err)
+/* strsize must be known before the type table is built: -x, then pragmas */
+static uint32_t scan_strsize(const dt_compile_opts_t *opts,
+			     const dt_compile_src_t *srcs, uint32_t nsrcs)
 {
+	uint32_t strsize = 256;
+	uint64_t sz;
+
+	for (int i = 0; i < opts->nxopts; i++)
+		if (!strncmp(opts->xopts[i], "strsize=", 8) &&
+		    dt_parse_size(opts->xopts[i] + 8, &sz) == 0 && sz &&
+		    sz <= UINT32_MAX)
+			strsize = (uint32_t)sz;
+	for (uint32_t k = 0; k < nsrcs; k++) {
+		const char *ss = strstr(srcs[k].text, "option strsize=");
+		char tmp[32];
+
+		if (ss == NULL)
+			continue;
+		snprintf(tmp, sizeof(tmp), "%.*s",
+			 (int)strcspn(ss + 15, " \t\r\n"), ss + 15);
+		if (dt_parse_size(tmp, &sz) == 0 && sz && sz <= UINT32_MAX)
+			strsize = (uint32_t)sz;
+	}
+	return strsize;
+}
+
+/* What one compilation parses; kept behind a pointer across setjmp. */
+typedef struct dt_srcset {
+	const dt_compile_opts_t *opts;
+	const dt_compile_src_t *srcs;
+	uint32_t nsrcs;
+	dt_compile_opts_t *so; /* per text: opts with its kind and filename */
+	char *pp;              /* the current text after cpp */
+} dt_srcset_t;
+
+/* The parse and check proper: 0, or -1 after dt_error(). */
+static int parse_check_all(dt_pcb_t *pcb, dt_srcset_t *ss)
+{
+	const dt_compile_opts_t *opts = ss->opts;
+	dt_front_prog_t *P = pcb->prog;
+	volatile int want_cpp = opts->cpp, nolibs = 0;
+
+	if (setjmp(pcb->jb) != 0)
+		return -1;
+	/* -x options that matter while compiling */
+	for (int i = 0; i < opts->nxopts; i++) {
+		const char *x = opts->xopts[i];
+
+		if (!strncmp(x, "defaultargs", 11))
+			pcb->defaultargs = 1;
+		if (!strcmp(x, "cpp"))
+			want_cpp = 1;
+		if (!strcmp(x, "nolibs"))
+			nolibs = 1;
+	}
+	P->strsize = scan_strsize(opts, ss->srcs, ss->nsrcs);
+	P->types = dt_typetab_new(opts->btf_path, P->strsize);
+	if (!P->types)
+		dt_error(pcb, 0, "D_NOMEM", "out of memory");
+	if (!nolibs) {
+		dt_lex_init(pcb, dlib, sizeof(dlib) - 1);
+		dt_parse_program(pcb);
+	}
+	for (uint32_t k = 0; k < ss->nsrcs; k++) {
+		ss->so[k] = *opts;
+		ss->so[k].kind = ss->srcs[k].kind;
+		ss->so[k].filename = ss->srcs[k].filename;
+		pcb->err->src = k;
+		free(ss->pp);
+		ss->pp = NULL;
+		parse_src(pcb, &ss->so[k],
+			  ss->srcs[k].text ? ss->srcs[k].text : "", want_cpp,
+			  &ss->pp);
+	}
+	for (uint32_t i = 0; i < P->nclauses; i++) {
+		/* errors name the text the clause came from */
+		pcb->err->src = P->clauses[i]->src;
+		pcb->opts = &ss->so[P->clauses[i]->src];
+		dt_check_clause(pcb, P->clauses[i]);
+	}
+	pcb->err->src = 0;
+	return 0;
+}
+
+int dt_front_parse_check_srcs(const dt_compile_opts_t *opts,
+			      const dt_compile_src_t *srcs, uint32_t nsrcs,
+			      dt_front_prog_t **progp, dt_compile_error_t *err)
+{
+	static const dt_compile_opts_t noopts = {.size = sizeof(noopts)};
+	dt_srcset_t ss = {opts ? opts : &noopts, srcs, nsrcs, NULL, NULL};
+	dt_pcb_t *pcb;
+	dt_front_prog_t *P;
+	int rc;
+
 	*progp = NULL;
 	memset(err, 0, sizeof(*err));
-	dt_pcb_t *pcb = calloc(1, sizeof(*pcb));
-	dt_front_prog_t *P = calloc(1, sizeof(*P));
-	if (!pcb || !P) {
+	pcb = calloc(1, sizeof(*pcb));
+	P = calloc(1, sizeof(*P));
+	ss.so = calloc(nsrcs ? nsrcs : 1, sizeof(*ss.so));
+	if (!pcb || !P || !ss.so) {
 		free(pcb);
 		free(P);
+		free(ss.so);
 		snprintf(err->tag, sizeof(err->tag), "D_NOMEM");
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return -1;
 	}
 	pcb->prog = P;
-	pcb->opts = opts;
+	pcb->opts = ss.opts;
 	pcb->err = err;
-	P->strsize = 256;
-	char *text = wrap_spec(src ? src : "",
-			       opts ? opts->kind : DT_SRC_SCRIPT);
-	char *pp = NULL;
-	volatile int rc = 0;
-	volatile int want_cpp = opts && opts->cpp;
-	if (setjmp(pcb->jb) == 0) {
-		/* -x options that matter while compiling */
-		for (int i = 0; opts && i < opts->nxopts; i++) {
-			const char *x = opts->xopts[i];
-			if (!strncmp(x, "defaultargs", 11))
-				pcb->defaultargs = 1;
-			if (!strcmp(x, "cpp"))
-				want_cpp = 1;
-			if (!strncmp(x, "strsize=", 8)) {
-				uint64_t sz;
-				if (dt_parse_size(x + 8, &sz) == 0 && sz)
-					P->strsize = (uint32_t)sz;
-			}
-		}
-		/* pre-scan pragmas that change the type table: strsize */
-		const char *ss = strstr(text, "option strsize=");
-		if (ss) {
-			uint64_t sz;
-			char tmp[32];
-			snprintf(tmp, sizeof(tmp), "%.*s",
-				 (int)strcspn(ss + 15, " \t\r\n"), ss + 15);
-			if (dt_parse_size(tmp, &sz) == 0 && sz)
-				P->strsize = (uint32_t)sz;
-		}
-		P->types = dt_typetab_new(opts ? opts->btf_path : NULL,
-					  P->strsize);
-		if (!P->types)
-			dt_error(pcb, 0, "D_NOMEM", "out of memory");
-		size_t len = strlen(text);
-		const char *body = text;
-		if (want_cpp) {
-			char ebuf[1024];
-			size_t ol = 0;
-			/* the interpreter line must not reach cpp */
-			if (text[0] == '#' && text[1] == '!')
-				memset(text, ' ', strcspn(text, "\n"));
-			pp = run_cpp(pcb, text, len, &ol, ebuf, sizeof(ebuf));
-			if (!pp) {
-				/* as DTrace: cpp's own messages go to
-				 * stderr, then the compile error */
-				fputs(ebuf, stderr);
-				fflush(stderr);
-				dt_error(pcb, 0, "",
-					 "Preprocessor failed to process "
-					 "input program");
-			}
-			body = pp;
-			len = ol;
-		}
-		int nolibs = 0;
-		for (int i = 0; opts && i < opts->nxopts; i++)
-			if (!strcmp(opts->xopts[i], "nolibs"))
-				nolibs = 1;
-		if (!nolibs) {
-			dt_lex_init(pcb, dlib, sizeof(dlib) - 1);
-			dt_parse_program(pcb);
-		}
-		dt_lex_init(pcb, body, len);
-		dt_parse_program(pcb);
-		for (uint32_t i = 0; i < P->nclauses; i++)
-			dt_check_clause(pcb, P->clauses[i]);
-		if (P->nclauses == 0 && opts &&
-		    opts->kind != DT_SRC_SCRIPT)
-			dt_error(pcb, 0, "D_SYNTAX",
-				 "probe description expected");
-	} else {
-		rc = -1;
-	}
-	free(pp);
-	free(text);
+	rc = parse_check_all(pcb, &ss);
+	free(ss.pp);
 	free(pcb->inlines);
 	P->priv = malloc(sizeof(dt_arena_t));
 	if (P->priv)
@@ -670,12 +726,25 @@ int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 	else
 		dt_arena_free(&pcb->arena);
 	free(pcb);
+	free(ss.so);
 	if (rc < 0) {
 		dt_front_prog_free(P);
 		return -1;
 	}
 	*progp = P;
 	return 0;
+}
+
+int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
+			 dt_front_prog_t **progp, dt_compile_error_t *err)
+{
+	dt_compile_src_t one = {
+		.kind = opts ? opts->kind : DT_SRC_SCRIPT,
+		.filename = opts ? opts->filename : NULL,
+		.text = src ? src : "",
+	};
+
+	return dt_front_parse_check_srcs(opts, &one, 1, progp, err);
 }
 
 void dt_front_prog_free(dt_front_prog_t *P)

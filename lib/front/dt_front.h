@@ -78,6 +78,13 @@ typedef struct dt_front_prog {
 int dt_front_parse_check(const dt_compile_opts_t *opts, const char *src,
 			 dt_front_prog_t **progp, dt_compile_error_t *err);
 
+/* The same for several program texts, parsed in order into one program
+ * (each clause's src is the index of its text; err->src on failure). */
+int dt_front_parse_check_srcs(const dt_compile_opts_t *opts,
+			      const dt_compile_src_t *srcs, uint32_t nsrcs,
+			      dt_front_prog_t **progp,
+			      dt_compile_error_t *err);
+
 void dt_front_prog_free(dt_front_prog_t *prog);
 
 /* Looks up a #pragma D option value; returns NULL if not set, "" if set

@@ -163,6 +163,8 @@ typedef struct dt_stmt {
 	uint32_t nacts;
 	dt_action_t *acts;  /* nacts == 0: the default action (trace probe) */
 	uint32_t line;      /* source line of the clause, for messages */
+	uint32_t src;       /* which program text (-s/-n...) it came from;
+			       not kept in the ELF file */
 } dt_stmt_t;
 
 /* A format string: printf/printa/system/freopen. The engine and consumer

@@ -114,6 +114,46 @@ static void test_clauses_and_descs(void **state)
 	expect_err("#pragma D option pspec\nint*x\n", "D_SYNTAX", 2);
 }
 
+static void test_several_texts(void **state)
+{
+	dt_compile_opts_t o;
+	dt_compile_src_t srcs[3] = {
+		{DT_SRC_NAME, NULL, "BEGIN"},
+		{DT_SRC_SCRIPT, "a.d", "int n;\nBEGIN\n{ n = 5; }\n"},
+		{DT_SRC_NAME, NULL, "END { trace(n); }"},
+	};
+	dt_front_prog_t *p = NULL;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.probe_lookup = lookup;
+	/* a bare description may end a -n text; the texts share n */
+	assert_int_equal(dt_front_parse_check_srcs(&o, srcs, 3, &p, &err), 0);
+	assert_int_equal(p->nclauses, 3);
+	assert_int_equal(p->clauses[0]->src, 0);
+	assert_int_equal(p->clauses[1]->src, 1);
+	assert_int_equal(p->clauses[2]->src, 2);
+	assert_string_equal(p->clauses[2]->descs[0].name, "END");
+	dt_front_prog_free(p);
+	/* an error says which text it is in */
+	srcs[2].text = "END { trace(m); }";
+	assert_int_equal(dt_front_parse_check_srcs(&o, srcs, 3, &p, &err), -1);
+	assert_null(p);
+	assert_int_equal(err.src, 2);
+	assert_string_equal(err.tag, "D_IDENT_UNDEF");
+	srcs[2].text = "END { trace(n); }";
+	srcs[0].text = "BEGIN {";
+	assert_int_equal(dt_front_parse_check_srcs(&o, srcs, 3, &p, &err), -1);
+	assert_int_equal(err.src, 0);
+	/* a script text ending in a bare description is still refused */
+	srcs[0].text = "BEGIN";
+	srcs[1].text = "BEGIN { }\nEND\n";
+	assert_int_equal(dt_front_parse_check_srcs(&o, srcs, 3, &p, &err), -1);
+	assert_int_equal(err.src, 1);
+	assert_int_equal(err.line, 2);
+}
+
 static void test_precedence_folding(void **state)
 {
 	(void)state;
@@ -514,6 +554,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clauses_and_descs),
+		cmocka_unit_test(test_several_texts),
 		cmocka_unit_test(test_precedence_folding),
 		cmocka_unit_test(test_integer_types),
 		cmocka_unit_test(test_dtrace_typing),
