@@ -1883,8 +1883,8 @@ static int dt_rec_value(dt_mstate_t *ms, dt_recw_t *w, const dt_difo_t *dp,
 
 		if ((d = dt_rec_add(w, sz, DT_REC_STR)) == NULL)
 			return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
-		if (v == 0)
-			return 0;
+		if (v == 0) /* a NULL string (an unset variable) faults */
+			return dt_flt(ms, DT_FLT_BADADDR, 0);
 		return dt_vcopy(ms, d, v, sz, 1);
 	}
 	if (dp->rtype.flags & DIF_TF_BYREF) {

@@ -411,6 +411,10 @@ static char *run_cpp(dt_pcb_t *pcb, const char *src, size_t len,
 	argv[ac++] = "-D__SUNW_D_64";
 	argv[ac++] = "-D__SUNW_D_VERSION=0x02000000";
 	argv[ac++] = "-D__HYPERTRACE=1";
+	/* -x stdc=s asks for K&R C, where __STDC__ is not defined */
+	for (int i = 0; o && i < o->nxopts; i++)
+		if (!strcmp(o->xopts[i], "stdc=s"))
+			argv[ac++] = "-traditional-cpp";
 	for (int i = 0; o && i < o->cpp_argc && ac < 120; i++)
 		argv[ac++] = o->cpp_argv[i];
 	/* read by name, without columns, so its messages read as under
