@@ -405,29 +405,30 @@ static const char *dt_str(dt_mstate_t *ms, uint64_t addr, size_t *lenp)
 
 /* ---- dynamic variables ---- */
 
-static dt_dvent_t *dt_dv_alloc(dt_engine_t *e, uint32_t need)
+static dt_dvent_t *dt_dv_alloc(dt_engine_t *e, uint32_t need,
+				uint32_t charge)
 {
 	uint32_t sz = (need + 15) & ~15U, cls = sz / 16;
 	dt_dvent_t *d;
 
 	/* dynvarsize bounds the variables' keys and values; the engine's
 	 * own bookkeeping lives beside it. */
-	if (e->dvused + need - sizeof(dt_dvent_t) > e->o.dynvarsize)
+	if (e->dvused + charge > e->o.dynvarsize)
 		return NULL;
 	if (cls < 64 && e->dvfree[cls] != NULL) {
 		d = e->dvfree[cls];
 		e->dvfree[cls] = d->next;
-		e->dvused += need - sizeof(dt_dvent_t);
-		d->used = need - (uint32_t)sizeof(dt_dvent_t);
+		e->dvused += charge;
+		d->used = charge;
 		return d;
 	}
 	if (e->dvtop + sz > e->dvcap)
 		return NULL;
-	e->dvused += need - sizeof(dt_dvent_t);
+	e->dvused += charge;
 	d = (dt_dvent_t *)(e->dvarena + e->dvtop);
 	e->dvtop += sz;
 	d->alloc = sz;
-	d->used = need - (uint32_t)sizeof(dt_dvent_t);
+	d->used = charge;
 	return d;
 }
 
@@ -444,10 +445,12 @@ static void dt_dv_free(dt_engine_t *e, dt_dvent_t *d)
 
 /*
  * Looks up (and with create, makes) the dynamic variable named by key.
- * Returns a pointer to its value or NULL (absent, or dropped).
+ * Returns a pointer to its value or NULL (absent, or dropped). A new
+ * variable takes charge bytes of dynvarsize.
  */
 static uint8_t *dt_dv_get(dt_engine_t *e, const uint8_t *key, uint32_t klen,
-			  uint32_t vlen, int op /* 0 get, 1 create, 2 del */)
+			  uint32_t vlen, int op /* 0 get, 1 create, 2 del */,
+			  uint32_t charge)
 {
 	uint64_t h = dt_hash(key, klen, 0xcbf29ce484222325ULL);
 	dt_dvent_t **pp = &e->dvhash[h % e->dvnhash], *d;
@@ -466,7 +469,7 @@ static uint8_t *dt_dv_get(dt_engine_t *e, const uint8_t *key, uint32_t klen,
 	}
 	if (op != 1)
 		return NULL;
-	d = dt_dv_alloc(e, (uint32_t)sizeof(*d) + voff + vlen);
+	d = dt_dv_alloc(e, (uint32_t)sizeof(*d) + voff + vlen, charge);
 	if (d == NULL) {
 		e->st.dyndrops++;
 		return NULL;
@@ -625,7 +628,7 @@ static uint64_t dt_lddyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple)
 
 	if (dt_dv_key(ms, id, thread, tuple, key, &klen))
 		return 0;
-	p = dt_dv_get(ms->e, key, klen, sz, 0);
+	p = dt_dv_get(ms->e, key, klen, sz, 0, 0);
 	if (p == NULL)
 		return 0;
 	return byref ? (uint64_t)(uintptr_t)p : *(uint64_t *)p;
@@ -640,27 +643,35 @@ static void dt_stdyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 	const dif_var_desc_t *v =
 		dt_vdesc(ms, id, thread ? DIFV_SCOPE_THREAD : DIFV_SCOPE_GLOBAL);
 	uint32_t sz = dt_vsize(ms->e, v, &isstr, &byref);
+	uint32_t charge;
 	uint8_t *p;
 
 	if (dt_dv_key(ms, id, thread, tuple, key, &klen))
 		return;
 	/* Storing zero (or a NULL string) deletes, as in DTrace. */
 	if (val == 0) {
-		dt_dv_get(ms->e, key, klen, sz, 2);
+		dt_dv_get(ms->e, key, klen, sz, 2, 0);
 		return;
 	}
+	/* What a variable takes of dynvarsize: its value and, in an
+	 * associative array, its tuple (a 4-byte id and the keys), as
+	 * Linux DTrace counts; a thread's identity is not charged. */
+	charge = sz;
+	if (tuple)
+		charge += 4 + klen - 8 -
+			  (thread ? (uint32_t)sizeof(dt_tkey_t) : 0);
 	if (byref) {
 		/* Copy first: the source may be the variable itself. */
 		uint8_t *tmp = dt_salloc(ms, sz);
 
 		if (tmp == NULL || dt_vcopy(ms, tmp, val, sz, isstr))
 			return;
-		p = dt_dv_get(ms->e, key, klen, sz, 1);
+		p = dt_dv_get(ms->e, key, klen, sz, 1, charge);
 		if (p != NULL)
 			memcpy(p, tmp, sz);
 		return;
 	}
-	p = dt_dv_get(ms->e, key, klen, sz, 1);
+	p = dt_dv_get(ms->e, key, klen, sz, 1, charge);
 	if (p != NULL)
 		*(uint64_t *)p = val;
 }
@@ -2371,27 +2382,52 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		if (e->o.aggsize < need)
 			dt_space_refuse(e, "Enabling exceeds size of buffer");
 	}
-	if (e->o.dynvarsize < 64) {
-		for (uint32_t s = 0; s < prog->nstmts; s++) {
-			const dt_stmt_t *st = &prog->stmts[s];
+	/* Every dynamic variable must fit in dynvarsize at least once: its
+	 * value, plus for an associative array its tuple key (the variable
+	 * id and 8 bytes per key), as Linux DTrace sizes its dvars map. */
+	for (uint32_t s = 0; s < prog->nstmts; s++) {
+		const dt_stmt_t *st = &prog->stmts[s];
 
-			for (uint32_t a = 0; a < st->nacts; a++)
-				for (uint32_t k = 0; k < st->acts[a].ndifo; k++) {
-					const dt_difo_t *d = st->acts[a].difo[k];
+		for (uint32_t a = 0; a < st->nacts; a++)
+			for (uint32_t k = 0; k < st->acts[a].ndifo; k++) {
+				const dt_difo_t *d = st->acts[a].difo[k];
+				uint64_t ntup = 0;
 
-					for (uint32_t i = 0; d && i < d->len; i++) {
-						uint32_t op = DIF_INSTR_OP(d->buf[i]);
+				for (uint32_t i = 0; d && i < d->len; i++) {
+					uint32_t in = d->buf[i];
+					uint32_t op = DIF_INSTR_OP(in);
+					const dif_var_desc_t *v = NULL;
+					uint64_t need;
+					int isstr, byref;
 
-						if (op == DIF_OP_STTS ||
-						    op == DIF_OP_STGAA ||
-						    op == DIF_OP_STTAA) {
-							dt_space_refuse(
-								e, "Enabling exceeds "
-								   "size of buffer");
-						}
-					}
+					if (op == DIF_OP_FLUSHTS)
+						ntup = 0;
+					else if (op == DIF_OP_PUSHTR ||
+						 op == DIF_OP_PUSHTV)
+						ntup++;
+					else if (op == DIF_OP_POPTS && ntup)
+						ntup--;
+					if (op != DIF_OP_STTS &&
+					    op != DIF_OP_STGAA &&
+					    op != DIF_OP_STTAA)
+						continue;
+					for (uint32_t x = 0; x < d->varlen; x++)
+						if (d->vartab[x].id ==
+							    DIF_INSTR_VAR(in) &&
+						    d->vartab[x].scope ==
+							    (op == DIF_OP_STGAA
+								     ? DIFV_SCOPE_GLOBAL
+								     : DIFV_SCOPE_THREAD))
+							v = &d->vartab[x];
+					need = dt_vsize(e, v, &isstr, &byref);
+					if (op != DIF_OP_STTS)
+						need += 4 + 8 * ntup;
+					if (e->o.dynvarsize < need)
+						dt_space_refuse(
+							e, "Enabling exceeds "
+							   "size of buffer");
 				}
-		}
+			}
 	}
 	e->gv = calloc(DT_NVAR, sizeof(dt_gvar_t));
 	e->lv = calloc(DT_NVAR, sizeof(dt_gvar_t));
