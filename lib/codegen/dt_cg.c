@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "codegen/dt_cg.h"
+#include "codegen/dt_cg_print.h"
 #include "codegen/dt_cg_difo.h"
 #include "codegen/dt_cg_reloc.h"
 #include "types/dt_type.h"
@@ -1702,6 +1703,19 @@ static void cg_action(dt_cg_t *cg, dt_node_t *n)
 	a = add_action(cg, kind, n->line);
 	for (x = n->args, i = 0; x != NULL; x = x->next, i++)
 		act_difo(cg, a, cg_difo(cg, x, DK_VALUE));
+	/* print(): the value's type travels with the program */
+	if (kind == DT_ACT_PRINT && n->args != NULL && n->args->type != NULL) {
+		char *layout = dt_cg_print_layout(n->args->type);
+
+		if (layout != NULL) {
+			int f = dt_prog_add_fmt(cg->prog, DT_ACT_PRINT, layout);
+
+			free(layout);
+			if (f < 0)
+				dt_cg_fail(&cg->b, "D_NOMEM", "out of memory");
+			a->fmt = (uint32_t)f;
+		}
+	}
 }
 
 /* @name[keys] = func(args): keys then run-time operands (constants of

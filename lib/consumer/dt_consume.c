@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "consumer/dt_print_type.h"
 #include "consumer/dt_consume.h"
 
 struct dt_consumer {
@@ -1515,8 +1516,16 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 				dt_print_trace(c, &vals[first], c->o.quiet);
 			break;
 		case DT_ACT_PRINT:
-			if (cnt > 0)
-				dt_print_trace(c, &vals[first], 1);
+			if (cnt < 1)
+				break;
+			/* with its type's layout, member by member */
+			if (a->fmt < c->prog->nfmts &&
+			    c->prog->fmts[a->fmt].kind == DT_ACT_PRINT &&
+			    dt_print_type(c->out, c->prog->fmts[a->fmt].str,
+					  vals[first].data,
+					  vals[first].size) == 0)
+				break;
+			dt_print_trace(c, &vals[first], 1);
 			break;
 		case DT_ACT_PRINTF:
 			if (a->fmt < c->prog->nfmts)
