@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 		case 'S': dump = 1; break;
 		case 'v': verbose = 1; break;
 		case 'V':
-			printf("dtrace: Sun D 1.13\n");
+			printf("dtrace: Oracle D 2.0\n"); /* the D this compiler implements */
 			return 0;
 		case 'w': destructive = 1; break;
 		case 'x':
