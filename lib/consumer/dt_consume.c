@@ -309,6 +309,22 @@ typedef struct dt_sortctx {
 } dt_sortctx_t;
 static dt_consumer_t *dt_sort_c;
 
+/* An integer key's width where the entry was made (see dt_aggent_t.use). */
+static uint32_t dt_key_width(const dt_aggdesc_t *ad, const dt_aggent_t *a,
+			     uint32_t k)
+{
+	const dt_difo_t *d = NULL;
+
+	if (a->use != NULL && k < a->use->ndifo)
+		d = a->use->difo[k];
+	if (d != NULL && !(d->rtype.flags & DIF_TF_BYREF) &&
+	    d->rtype.kind != DIF_TYPE_STRING &&
+	    (d->rtype.size == 1 || d->rtype.size == 2 || d->rtype.size == 4 ||
+	     d->rtype.size == 8))
+		return d->rtype.size;
+	return ad->keys[k].size;
+}
+
 static int dt_keycmp(dt_consumer_t *c, const dt_aggent_t *x,
 		     const dt_aggent_t *y)
 {
@@ -331,15 +347,16 @@ static int dt_keycmp(dt_consumer_t *c, const dt_aggent_t *x,
 		} else {
 			/* DTrace compares integer keys as unsigned values of
 			 * the key's size */
-			uint64_t a, b, m = ~0ULL;
-			uint32_t ks = ad->keys[k].size;
+			uint64_t a, b;
+			uint32_t kx = dt_key_width(ad, x, k),
+				 ky = dt_key_width(ad, y, k);
 
-			if (ks > 0 && ks < 8)
-				m = (1ULL << (ks * 8)) - 1;
 			memcpy(&a, x->key + off, 8);
 			memcpy(&b, y->key + off, 8);
-			a &= m;
-			b &= m;
+			if (kx > 0 && kx < 8)
+				a &= (1ULL << (kx * 8)) - 1;
+			if (ky > 0 && ky < 8)
+				b &= (1ULL << (ky * 8)) - 1;
 			r = (a > b) - (a < b);
 		}
 		if (r)
@@ -355,8 +372,10 @@ static int dt_aggcmp(const void *pa, const void *pb)
 			  *y = *(dt_aggent_t *const *)pb;
 	int r;
 
+	/* the aggregation is the first key of the joint order, and
+	 * aggsortrev reverses it too (DTrace prints the last one first) */
 	if (x->agg != y->agg)
-		return x->agg < y->agg ? -1 : 1;
+		return (x->agg < y->agg ? -1 : 1) * (c->o.aggsortrev ? -1 : 1);
 	if (c->o.aggsortkey) {
 		r = dt_keycmp(c, x, y);
 		if (r == 0) {
@@ -637,7 +656,7 @@ static void dt_print_key(dt_consumer_t *c, const dt_aggent_t *a, uint32_t k)
 		int64_t v;
 
 		memcpy(&v, a->key + off, 8);
-		switch (ad->keys[k].size) {
+		switch (dt_key_width(ad, a, k)) {
 		case 1: fprintf(c->out, " %3d", (int)(uint8_t)v); break;
 		case 2: fprintf(c->out, " %5d", (int)(uint16_t)v); break;
 		case 4: fprintf(c->out, " %8d", (int32_t)v); break;

@@ -1699,7 +1699,8 @@ static int dt_llq_bin(const dt_aggdesc_t *ad, int64_t v)
 	return v < 0 ? 0 : nb - 1;
 }
 
-static void dt_agg_update(dt_engine_t *e, dt_mstate_t *ms, uint32_t aggi,
+static void dt_agg_update(dt_engine_t *e, dt_mstate_t *ms,
+			  const dt_action_t *use, uint32_t aggi,
 			  const uint8_t *key, uint32_t klen, int64_t val,
 			  int64_t incr)
 {
@@ -1733,6 +1734,7 @@ static void dt_agg_update(dt_engine_t *e, dt_mstate_t *ms, uint32_t aggi,
 		memcpy(a->key, key, klen);
 		a->keylen = klen;
 		a->agg = aggi;
+		a->use = use;
 		a->hash = h;
 		a->nvals = nv;
 		a->normal = 1;
@@ -2016,7 +2018,7 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 			if (nd > nk + 1)
 				incr = (int64_t)vals[nk + 1];
 			if (spec < 0)
-				dt_agg_update(e, ms, (uint32_t)a->arg, key,
+				dt_agg_update(e, ms, a, (uint32_t)a->arg, key,
 					      klen, val, incr);
 			continue;
 		}

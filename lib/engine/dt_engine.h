@@ -120,6 +120,9 @@ typedef struct dt_aggent {
 	uint32_t nvals;
 	int64_t *vals;   /* function data */
 	uint8_t *key;    /* keylen bytes: 8 per int key, strsize per string */
+	/* the aggregating action that made it: its key DIFOs give each key's
+	 * width at that use (@[(char)x] and @[(long)y] in one aggregation) */
+	const dt_action_t *use;
 } dt_aggent_t;
 
 /* Error report of a fault, for the consumer's message. */
