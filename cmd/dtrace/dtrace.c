@@ -452,6 +452,10 @@ int main(int argc, char **argv)
 			    (val == NULL || strlen(val) != 1 ||
 			     !strchr("acst", val[0])))
 				rc = -1;
+			if (pass == 0 && strcmp(name, "iregs") == 0 &&
+			    (val == NULL || strtoull(val, NULL, 0) >
+						    DIF_DIR_NREGS))
+				rc = -1;
 			if (pass == 0 && strcmp(name, "version") == 0) {
 				int v = dt_cmd_version_ok(val);
 

@@ -190,10 +190,13 @@ void dt_option_set(dt_pcb_t *pcb, const char *name, const char *value,
 			long long n = strtoll(value, &e, 0);
 			bad = errno || *e || n < 0 || n > INT32_MAX ||
 			      !isdigit((unsigned char)*value);
-			/* Linux DTrace rejects iregs above what BPF has
-			 * free (r1-r8): not done yet, the code generator's
-			 * unit test test_iregs still expects iregs=9 to
-			 * compile (illumos semantics) */
+			/* more registers than DIF has is refused, as Linux
+			 * DTrace refuses more than BPF has free (illumos
+			 * compiled such code and let the verifier refuse it:
+			 * either way the program fails) */
+			if (!bad && !strcmp(name, "iregs") &&
+			    n > DIF_DIR_NREGS)
+				bad = 1;
 		}
 		break;
 	case OV_RATE:
