@@ -224,9 +224,15 @@ int main(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
-		case 'a': case 'A': case 'G':
+		case 'a': case 'A':
 			fprintf(stderr, "dtrace: option -%c: anonymous tracing "
 					"is not supported on Linux\n", c);
+			return 1;
+		case 'G':
+			fprintf(stderr, "dtrace: option -G: linking the program "
+					"into an object file (USDT) is not "
+					"supported; -E -e writes it as an ELF "
+					"file\n");
 			return 1;
 		case 'b':
 			if (dt_parse_size(optarg, &eo.bufsize)) {
