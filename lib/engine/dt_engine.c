@@ -20,6 +20,7 @@
 #include "common/dt_glob.h"
 #include "dif/dt_verify.h"
 #include "engine/dt_engine.h"
+#include "engine/dt_json.h"
 
 #define DT_NVAR (DIF_VAR_OTHER_MAX - DIF_VAR_OTHER_UBASE + 1)
 #define DT_RECMAX (1U << 20)
@@ -1182,6 +1183,20 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 		return (a[0] >> 20) & 0xfff;
 	case DIF_SUBR_GETMINOR:
 		return a[0] & 0xfffff;
+	case DIF_SUBR_JSON: {
+		const char *v;
+		size_t vl;
+
+		if (!(s = dt_str(ms, a[0], &l)) || !(s2 = dt_str(ms, a[1], &l2)))
+			return 0;
+		if (dt_json_select(s, l, s2, &v, &vl) != 0 || !(r = dt_sret(ms)))
+			return 0;
+		if (vl > max)
+			vl = max;
+		memcpy(r, v, vl);
+		r[vl] = '\0';
+		return (uintptr_t)r;
+	}
 	case DIF_SUBR_LINK_NTOP: {
 		/* hardware address of an ARPHRD_* type: hex bytes with ':' */
 		uint8_t buf[20];
