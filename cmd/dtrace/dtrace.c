@@ -522,7 +522,7 @@ int main(int argc, char **argv)
 	 * count the terminating NUL in strsize; illumos does. */
 	if (co.testing) {
 		eo.strsize++;
-		eo.error_args_linux = 1;
+		eo.linux_semantics = 1;
 	}
 	co.quiet = quiet;
 	co.flowindent = flow;

@@ -369,7 +369,8 @@ static int dt_alloca_access(dt_mstate_t *ms, uint64_t addr, uint64_t n,
  */
 static const char *dt_str(dt_mstate_t *ms, uint64_t addr, size_t *lenp)
 {
-	uint64_t room, max = ms->e->o.strsize;
+	uint64_t room, max = ms->e->o.strsize - (ms->e->o.linux_semantics &&
+						 ms->e->o.strsize > 1);
 	uint8_t *p;
 	char *s;
 
@@ -2224,7 +2225,7 @@ static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where)
 	ctx = *ms->ctx;
 	ctx.probe = e->error_probe;
 	memset(ctx.arg, 0, sizeof(ctx.arg));
-	if (e->o.error_args_linux) {
+	if (e->o.linux_semantics) {
 		ctx.arg[1] = ms->ecb->probe;
 		ctx.arg[2] = ms->ecb->stmt;
 	} else {

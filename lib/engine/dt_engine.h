@@ -92,9 +92,12 @@ typedef struct dt_eopts {
 	uint32_t nspec, ncpus, bufpolicy;
 	int destructive;
 	int bufresize_manual;
-	/* ERROR probe arguments as Linux DTrace sets them (arg1 the probe
-	 * id, arg2 the clause) rather than illumos (the EPID, the action) */
-	int error_args_linux;
+	/* Behave as Linux DTrace where the two DTraces differ: the ERROR
+	 * probe's arg1/arg2 are the probe id and the clause (illumos: the
+	 * EPID and the action), and strings hold strsize - 1 characters
+	 * however they are read (strsize then counts the NUL: the caller
+	 * adds one to the user's value) */
+	int linux_semantics;
 } dt_eopts_t;
 void dt_eopts_default(dt_eopts_t *o);
 /* Sets one option by DTrace name ("strsize", "bufsize=4m", ...); sizes
