@@ -486,9 +486,10 @@ static uint8_t *dt_dv_get(dt_engine_t *e, const uint8_t *key, uint32_t klen,
 	return d->data + voff;
 }
 
-/* Builds the key of a dynamic variable: id, thread, tuple. */
+/* Builds the key of a dynamic variable: id, thread, tuple (which starts
+ * at *tupoff when that is not NULL). */
 static int dt_dv_key(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
-		     uint8_t *key, uint32_t *klen)
+		     uint8_t *key, uint32_t *klen, uint32_t *tupoff)
 {
 	uint32_t n = 0, max = *klen;
 
@@ -499,6 +500,8 @@ static int dt_dv_key(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 		memcpy(key + n, &ms->ctx->tkey, sizeof(dt_tkey_t));
 		n += sizeof(dt_tkey_t);
 	}
+	if (tupoff != NULL)
+		*tupoff = n;
 	for (uint32_t i = 0; tuple && i < ms->ntup; i++) {
 		dt_tuple_t *t = &ms->tup[i];
 
@@ -545,13 +548,18 @@ static dt_gvar_t *dt_var(dt_engine_t *e, uint32_t id, int local)
 }
 
 /* Type of variable id as the current DIFO declares it. */
+static const dif_var_desc_t *dt_difo_var(const dt_difo_t *dp, uint32_t id,
+					 int scope)
+{
+	for (uint32_t i = 0; i < dp->varlen; i++)
+		if (dp->vartab[i].id == id && dp->vartab[i].scope == scope)
+			return &dp->vartab[i];
+	return NULL;
+}
+
 static const dif_var_desc_t *dt_vdesc(dt_mstate_t *ms, uint32_t id, int scope)
 {
-	for (uint32_t i = 0; i < ms->dp->varlen; i++)
-		if (ms->dp->vartab[i].id == id &&
-		    ms->dp->vartab[i].scope == scope)
-			return &ms->dp->vartab[i];
-	return NULL;
+	return dt_difo_var(ms->dp, id, scope);
 }
 
 static uint32_t dt_vsize(dt_engine_t *e, const dif_var_desc_t *v, int *isstr,
@@ -628,7 +636,7 @@ static uint64_t dt_lddyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple)
 	uint32_t sz = dt_vsize(ms->e, v, &isstr, &byref);
 	uint8_t *p;
 
-	if (dt_dv_key(ms, id, thread, tuple, key, &klen))
+	if (dt_dv_key(ms, id, thread, tuple, key, &klen, NULL))
 		return 0;
 	p = dt_dv_get(ms->e, key, klen, sz, 0, 0);
 	if (p == NULL)
@@ -645,10 +653,10 @@ static void dt_stdyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 	const dif_var_desc_t *v =
 		dt_vdesc(ms, id, thread ? DIFV_SCOPE_THREAD : DIFV_SCOPE_GLOBAL);
 	uint32_t sz = dt_vsize(ms->e, v, &isstr, &byref);
-	uint32_t charge;
+	uint32_t charge, tupoff = 0;
 	uint8_t *p;
 
-	if (dt_dv_key(ms, id, thread, tuple, key, &klen))
+	if (dt_dv_key(ms, id, thread, tuple, key, &klen, &tupoff))
 		return;
 	/* Storing zero (or a NULL string) deletes, as in DTrace. */
 	if (val == 0) {
@@ -658,10 +666,7 @@ static void dt_stdyn(dt_mstate_t *ms, uint32_t id, int thread, int tuple,
 	/* What a variable takes of dynvarsize: its value and, in an
 	 * associative array, its tuple (a 4-byte id and the keys), as
 	 * Linux DTrace counts; a thread's identity is not charged. */
-	charge = sz;
-	if (tuple)
-		charge += 4 + klen - 8 -
-			  (thread ? (uint32_t)sizeof(dt_tkey_t) : 0);
+	charge = sz + (tuple ? 4 + klen - tupoff : 0);
 	if (byref) {
 		/* Copy first: the source may be the variable itself. */
 		uint8_t *tmp = dt_salloc(ms, sz);
@@ -2414,7 +2419,7 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 				for (uint32_t i = 0; d && i < d->len; i++) {
 					uint32_t in = d->buf[i];
 					uint32_t op = DIF_INSTR_OP(in);
-					const dif_var_desc_t *v = NULL;
+					const dif_var_desc_t *v;
 					uint64_t need;
 					int isstr, byref;
 
@@ -2429,14 +2434,10 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 					    op != DIF_OP_STGAA &&
 					    op != DIF_OP_STTAA)
 						continue;
-					for (uint32_t x = 0; x < d->varlen; x++)
-						if (d->vartab[x].id ==
-							    DIF_INSTR_VAR(in) &&
-						    d->vartab[x].scope ==
-							    (op == DIF_OP_STGAA
-								     ? DIFV_SCOPE_GLOBAL
-								     : DIFV_SCOPE_THREAD))
-							v = &d->vartab[x];
+					v = dt_difo_var(d, DIF_INSTR_VAR(in),
+							op == DIF_OP_STGAA
+								? DIFV_SCOPE_GLOBAL
+								: DIFV_SCOPE_THREAD);
 					need = dt_vsize(e, v, &isstr, &byref);
 					if (op != DIF_OP_STTS)
 						need += 4 + 8 * ntup;
