@@ -143,6 +143,12 @@ phase e2e 1800 e2e
 echo "=== make check: $((SECONDS - start))s ==="
 if [ "${#bad_phases[@]}" -ne 0 ]; then
 	echo "failing phases: ${bad_phases[*]}"
+	# Repeat each failing phase's failure lines here, where a truncated
+	# log still shows them.
+	for b in "${bad_phases[@]}"; do
+		grep -E 'FAILED|^FAIL|^not ok|OVER BUDGET|XPASS' \
+			"$OUT/phase-${b%%:*}.log" | tail -n 10
+	done
 fi
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ] && [ "${#bad_phases[@]}" -eq 0 ]

@@ -449,7 +449,7 @@ static void pt_visit(pt_st_t *s, const pt_node_t *t, const char *name,
 
 int dt_print_type(FILE *f, const char *layout, const void *data, size_t len)
 {
-	pt_rd_t r = {layout, layout + (layout ? strlen(layout) : 0), 0};
+	pt_rd_t r = {layout, layout ? layout + strlen(layout) : NULL, 0};
 	pt_node_t *t = layout ? rd_node(&r, 0) : NULL;
 	pt_st_t s = {f, data, len, 0, 0};
 

@@ -844,6 +844,8 @@ static uint64_t dt_subr(dt_mstate_t *ms, uint32_t sub)
 
 			if (st < 0)
 				st = 0;
+			if (st > (int64_t)l)
+				st = (int64_t)l; /* keeps l - st + len from overflowing */
 			len = (int64_t)l - st + len;
 			if (len < 0)
 				len = 0;
