@@ -471,6 +471,10 @@ static void dt_hc_fire(void *arg, const dt_hostevent_t *ev)
 	c.kern.arg = (void *)ev;
 	c.user.read = dt_aspace_procread;
 	c.user.arg = (void *)(intptr_t)ev->pid;
+	c.kstack = ev->kstack;
+	c.nkstack = ev->nkstack;
+	c.ustack = ev->ustack;
+	c.nustack = ev->nustack;
 	dt_engine_fire(hc->e, &c);
 }
 
@@ -494,6 +498,16 @@ int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 		/* the lookup handle's rings are not needed any more */
 		dt_hostprobe_close(hc->lh);
 		hc->lh = NULL;
+	}
+	{
+		uint32_t kf, uf;
+
+		dt_prog_stack_frames(dt_engine_prog(e), &kf, &uf);
+		if (dt_hostprobe_set_stacks(hc->rh, kf, uf) != 0) {
+			fprintf(stderr, "dtrace: could not enable tracing: %s\n",
+				dt_hostprobe_errmsg(hc->rh));
+			return 1;
+		}
 	}
 	for (uint32_t i = 0; i < hc->nids; i++) {
 		const dt_probe_t *p = &hc->ps->probes[hc->ids[i] - 1];

@@ -1952,6 +1952,45 @@ static void cg_clause(dt_cg_t *cg, dt_clause_t *c)
 /* ---- program tables
  * ------------------------------------------------------------ */
 
+/* A stack()/sym()-like key: its marker type (see dt_prog_keykind). */
+static void cg_keycall(dt_cg_t *cg, dt_aggdesc_t *d, uint32_t k,
+		       dt_node_t *call)
+{
+	dif_type_t *t = &d->keys[k];
+	uint64_t frames;
+
+	d->key_type_names[k] =
+	    cg_strdup(cg, dt_prog_keykind_name(call->act));
+	memset(t, 0, sizeof(*t));
+	t->kind = DIF_TYPE_CTF;
+	t->ckind = DT_TK_INT;
+	switch (call->act) {
+	case DT_ACT_STACK:
+		frames = call->args ? const_arg(cg, call->args, "stack( ) frames")
+				    : opt_num(cg, "stackframes", 20);
+		break;
+	case DT_ACT_USTACK:
+		frames = call->args
+			     ? const_arg(cg, call->args, "ustack( ) frames")
+			     : opt_num(cg, "ustackframes", 100);
+		break;
+	case DT_ACT_JSTACK:
+		frames = call->args
+			     ? const_arg(cg, call->args, "jstack( ) frames")
+			     : opt_num(cg, "jstackframes", 50);
+		break;
+	case DT_ACT_SYM: case DT_ACT_MOD:
+		t->size = 8;
+		return;
+	default: /* usym, umod, uaddr: the pid and the address */
+		t->flags = DIF_TF_BYREF;
+		t->size = 16;
+		return;
+	}
+	t->flags = DIF_TF_BYREF;
+	t->size = dt_stack_recsize(call->act, frames);
+}
+
 static void cg_aggs(dt_cg_t *cg)
 {
 	uint32_t i, k;
@@ -1974,11 +2013,14 @@ static void cg_aggs(dt_cg_t *cg)
 		d->key_type_names = cg_zalloc(cg, g->nkeys * sizeof(char *));
 		for (k = 0; k < g->nkeys; k++) {
 			dt_type_t *t = g->keytypes ? g->keytypes[k] : NULL;
+			dt_node_t *call = g->keycalls ? g->keycalls[k] : NULL;
 
 			d->keys[k] = cg_diftype(cg, t);
 			d->key_type_names[k] = cg_strdup(
 			    cg, t ? dt_type_name(t, tname, sizeof(tname))
 				  : "int64_t");
+			if (call != NULL)
+				cg_keycall(cg, d, k, call);
 		}
 	}
 }

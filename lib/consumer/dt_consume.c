@@ -15,6 +15,7 @@
 
 #include "consumer/dt_print_type.h"
 #include "consumer/dt_consume.h"
+#include "consumer/dt_print_sym.h"
 
 struct dt_consumer {
 	dt_engine_t *e;
@@ -28,7 +29,34 @@ struct dt_consumer {
 	/* -x oformat=json: the document is open, probe objects written,
 	 * items written in the current "output" array */
 	int jopen, jprobes, jitems;
+	dt_sym_cache_t *syms; /* symbols for stacks and addresses (lazy) */
 };
+
+/* The symbol cache, made when the first address is printed. */
+static dt_sym_cache_t *dt_syms(dt_consumer_t *c)
+{
+	if (c->syms == NULL)
+		c->syms = dt_sym_cache_create();
+	return c->syms;
+}
+
+static int dt_is_stack(uint32_t kind)
+{
+	return kind == DT_ACT_STACK || kind == DT_ACT_USTACK ||
+	       kind == DT_ACT_JSTACK;
+}
+
+static int dt_is_symaddr(uint32_t kind)
+{
+	return kind == DT_ACT_SYM || kind == DT_ACT_MOD ||
+	       kind == DT_ACT_USYM || kind == DT_ACT_UMOD ||
+	       kind == DT_ACT_UADDR;
+}
+
+static int dt_stkindent(const dt_consumer_t *c)
+{
+	return c->o.stackindent > 0 ? c->o.stackindent : DT_STACK_INDENT;
+}
 
 static void dt_json_close(dt_consumer_t *c);
 static void dt_json_probe(dt_consumer_t *c, long cpu, long id,
@@ -65,6 +93,7 @@ void dt_consumer_destroy(dt_consumer_t *c)
 	if (c == NULL)
 		return;
 	dt_json_close(c);
+	dt_sym_cache_destroy(c->syms);
 	free(c->printed);
 	free(c);
 }
@@ -648,6 +677,22 @@ static void dt_print_key(dt_consumer_t *c, const dt_aggent_t *a, uint32_t k)
 
 	if (off + sz > a->keylen)
 		return;
+	if (c->e != NULL && dt_engine_aggspecial(c->e, a->agg)) {
+		uint32_t kind = dt_prog_keykind(ad, k);
+		char buf[512];
+
+		if (dt_is_stack(kind)) {
+			dt_print_stack(c->out, dt_syms(c), kind, a->key + off,
+				       sz, dt_stkindent(c));
+			return;
+		}
+		if (dt_is_symaddr(kind)) {
+			fprintf(c->out, "  %-50s",
+				dt_sym_rectext(dt_syms(c), kind, a->key + off,
+					       sz, buf, sizeof(buf)));
+			return;
+		}
+	}
 	if (isstr || (ad->keys[k].flags & DIF_TF_BYREF)) {
 		dt_print_bytes(c, a->key + off, sz, 50, 0);
 		return;
@@ -694,7 +739,7 @@ static void dt_printa_fmtv(dt_consumer_t *c, const char *fmt,
 	const dt_aggdesc_t *ad = &c->prog->aggs[a->agg];
 	dt_pfarg_t keys[16];
 	uint32_t nk = ad->nkeys < 16 ? ad->nkeys : 16, ki = 0;
-	char seg[256];
+	char seg[256], symtxt[16][256];
 
 	for (uint32_t k = 0; k < nk; k++) {
 		uint32_t sz;
@@ -711,6 +756,22 @@ static void dt_printa_fmtv(dt_consumer_t *c, const char *fmt,
 				: (ad->keys[k].flags & DIF_TF_BYREF)
 					? DT_REC_REF
 					: DT_REC_SIGNED;
+		if (dt_engine_aggspecial(c->e, a->agg)) {
+			uint32_t kind = dt_prog_keykind(ad, k);
+
+			/* stacks go to %k; symbols are strings for %s */
+			if (dt_is_stack(kind))
+				keys[k].flags = kind == DT_ACT_STACK
+							? DT_REC_STACK
+							: DT_REC_USTACK;
+			else if (dt_is_symaddr(kind)) {
+				dt_sym_rectext(dt_syms(c), kind, a->key + off,
+					       sz, symtxt[k], sizeof(symtxt[k]));
+				keys[k].data = symtxt[k];
+				keys[k].size = (uint32_t)strlen(symtxt[k]) + 1;
+				keys[k].flags = DT_REC_STR;
+			}
+		}
 	}
 	for (const char *p = fmt; *p;) {
 		const char *q;
@@ -764,8 +825,10 @@ static void dt_printa_fmtv(dt_consumer_t *c, const char *fmt,
 
 			memcpy(seg, p, n);
 			seg[n] = '\0';
-			used = ki < nk ? dt_printf_fmt(c->out, seg, keys + ki,
-						       (int)(nk - ki))
+			used = ki < nk ? dt_printf_fmt_sym(c->out, seg,
+							   keys + ki,
+							   (int)(nk - ki),
+							   dt_syms(c))
 				       : -1;
 			if (used > 0)
 				ki += (uint32_t)used;
@@ -1030,6 +1093,7 @@ const char *dt_consumer_setopt(dt_consumer_t *c, const char *name,
 		{"aggpack", offsetof(dt_copts_t, aggpack)},
 		{"aggzoom", offsetof(dt_copts_t, aggzoom)},
 	}, nums[] = {
+		{"stackindent", offsetof(dt_copts_t, stackindent)},
 		{"aggsortpos", offsetof(dt_copts_t, aggsortpos)},
 		{"aggsortkeypos", offsetof(dt_copts_t, aggsortkeypos)},
 	};
@@ -1511,6 +1575,8 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 		for (uint32_t k = 0; k < a->ndifo && k < 16; k++)
 			if (dt_difo_records(a->difo[k]))
 				cnt++;
+		if (dt_is_stack(a->kind))
+			cnt = 1; /* the engine records the stack itself */
 		nv += cnt;
 		if (nv > nvals)
 			break; /* a record shorter than its clause: ignore */
@@ -1548,9 +1614,31 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 			break;
 		case DT_ACT_PRINTF:
 			if (a->fmt < c->prog->nfmts)
-				dt_printf_fmt(c->out, c->prog->fmts[a->fmt].str,
-					      &vals[first], cnt);
+				dt_printf_fmt_sym(c->out,
+						  c->prog->fmts[a->fmt].str,
+						  &vals[first], cnt,
+						  dt_syms(c));
 			break;
+		case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
+			c->output = 1;
+			dt_print_stack(c->out, dt_syms(c), a->kind,
+				       vals[first].data, vals[first].size,
+				       dt_stkindent(c));
+			/* Linux DTrace ends a traced stack with a blank line */
+			fputc('\n', c->out);
+			break;
+		case DT_ACT_SYM: case DT_ACT_MOD: case DT_ACT_USYM:
+		case DT_ACT_UMOD: case DT_ACT_UADDR: {
+			char buf[512];
+
+			c->output = 1;
+			fprintf(c->out, "  %-50s",
+				dt_sym_rectext(dt_syms(c), a->kind,
+					       vals[first].data,
+					       vals[first].size, buf,
+					       sizeof(buf)));
+			break;
+		}
 		case DT_ACT_SYSTEM:
 			if (a->fmt < c->prog->nfmts) {
 				char *buf = NULL;

@@ -18,6 +18,7 @@ typedef struct dt_copts {
 	int aggsortkey, aggsortrev, aggsortpos, aggsortkeypos;
 	int aggpack, aggzoom;
 	int droptags;  /* -x errtags / droptags: "[DTRACEDROP_*] " prefixes */
+	int stackindent; /* frames' indent; 0: DTrace's 14 */
 } dt_copts_t;
 
 typedef struct dt_consumer dt_consumer_t;
@@ -56,5 +57,9 @@ typedef struct dt_pfarg {
 } dt_pfarg_t;
 int dt_printf_fmt(FILE *out, const char *fmt, const dt_pfarg_t *args,
 		  int nargs);
+/* The same, with symbols for %a and %k (sc may be NULL: addresses). */
+struct dt_sym_cache;
+int dt_printf_fmt_sym(FILE *out, const char *fmt, const dt_pfarg_t *args,
+		      int nargs, struct dt_sym_cache *sc);
 
 #endif /* DT_CONSUME_H */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "consumer/dt_consume.h"
+#include "consumer/dt_print_sym.h"
 
 static uint64_t dt_pf_uval(const dt_pfarg_t *a);
 
@@ -72,6 +73,12 @@ static void dt_pf_escape(char *dst, size_t n, const char *s)
 
 int dt_printf_fmt(FILE *out, const char *fmt, const dt_pfarg_t *args,
 		  int nargs)
+{
+	return dt_printf_fmt_sym(out, fmt, args, nargs, NULL);
+}
+
+int dt_printf_fmt_sym(FILE *out, const char *fmt, const dt_pfarg_t *args,
+		      int nargs, dt_sym_cache_t *sc)
 {
 	int ai = 0;
 
@@ -197,10 +204,27 @@ int dt_printf_fmt(FILE *out, const char *fmt, const dt_pfarg_t *args,
 				break;
 			}
 			case 'a': case 'A': case 'k': {
-				char tmp[32];
+				char tmp[512];
 
-				snprintf(tmp, sizeof(tmp), "0x%llx",
-					 (unsigned long long)dt_pf_uval(a));
+				if (a->flags & (DT_REC_STACK | DT_REC_USTACK)) {
+					/* %k: a stack; a width is its indent */
+					dt_print_stack(
+					    out, sc,
+					    (a->flags & DT_REC_STACK)
+						? DT_ACT_STACK
+						: DT_ACT_USTACK,
+					    a->data, a->size,
+					    width >= 0 ? width
+						       : DT_STACK_INDENT);
+					break;
+				}
+				if (conv == 'a' && sc != NULL)
+					dt_sym_text(sc, DT_SYM_KADDR, 0,
+						    dt_pf_uval(a), tmp,
+						    sizeof(tmp));
+				else
+					snprintf(tmp, sizeof(tmp), "0x%llx",
+						 (unsigned long long)dt_pf_uval(a));
 				snprintf(cfmt, sizeof(cfmt), "%%%s%ss", flags, wp);
 				fprintf(out, cfmt, tmp);
 				break;

@@ -187,6 +187,7 @@ struct dt_engine {
 	uint32_t aggnhash;
 	uint64_t aggused;
 	uint32_t *aggkeylen;
+	uint8_t *aggspecial; /* per aggregation: has stack()/usym()-like keys */
 	dt_buf_t *bufs;
 	dt_spec_t *specs; /* nspec * ncpus is overkill: one set */
 	dt_estats_t st;
@@ -776,8 +777,12 @@ static uint64_t dt_builtin(dt_mstate_t *ms, uint32_t id)
 	case DIF_VAR_PROBENAME: return dt_ctxstr(ms, 3);
 	case DIF_VAR_EXECNAME: return dt_ctxstr(ms, 4);
 	case DIF_VAR_VMNAME: case DIF_VAR_ZONENAME: return dt_ctxstr(ms, 5);
-	case DIF_VAR_STACKDEPTH: case DIF_VAR_USTACKDEPTH:
-	case DIF_VAR_CALLER: case DIF_VAR_UCALLER: case DIF_VAR_IPL:
+	case DIF_VAR_STACKDEPTH: return c->nkstack;
+	case DIF_VAR_USTACKDEPTH: return c->nustack;
+	/* the frame that called the probe's function */
+	case DIF_VAR_CALLER: return c->nkstack > 1 ? c->kstack[1] : 0;
+	case DIF_VAR_UCALLER: return c->nustack > 1 ? c->ustack[1] : 0;
+	case DIF_VAR_IPL:
 		return 0;
 	default:
 		dt_flt(ms, DT_FLT_ILLOP, 0);
@@ -1664,6 +1669,11 @@ uint32_t dt_agg_nvals(const dt_aggdesc_t *ad)
 	}
 }
 
+int dt_engine_aggspecial(const dt_engine_t *e, uint32_t agg)
+{
+	return agg < e->prog->naggs && e->aggspecial[agg];
+}
+
 uint32_t dt_agg_keyoff(const dt_engine_t *e, uint32_t agg, uint32_t i,
 		       uint32_t *size, int *isstr)
 {
@@ -1950,6 +1960,66 @@ static int dt_rec_value(dt_mstate_t *ms, dt_recw_t *w, const dt_difo_t *dp,
 
 static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where);
 
+/* Writes a firing's call stack into d (size bytes): stack() the kernel's
+ * frames; ustack() the pid, then the user frames; zeros after the last. */
+static void dt_stack_fill(const dt_pctx_t *c, uint32_t kind, uint8_t *d,
+			  uint32_t size)
+{
+	const uint64_t *pcs = kind == DT_ACT_STACK ? c->kstack : c->ustack;
+	uint32_t n = kind == DT_ACT_STACK ? c->nkstack : c->nustack;
+
+	memset(d, 0, size);
+	if (kind != DT_ACT_STACK) {
+		uint64_t pid = (uint64_t)c->pid;
+
+		if (size < 8)
+			return;
+		memcpy(d, &pid, 8);
+		d += 8;
+		size -= 8;
+	}
+	if (pcs == NULL)
+		return;
+	if (n > size / 8)
+		n = size / 8;
+	memcpy(d, pcs, 8 * (size_t)n);
+}
+
+/* A stack()/usym()-like aggregation key: writes its sz bytes and returns
+ * 1, or returns 0 for a plain key. */
+static int dt_key_special(dt_mstate_t *ms, const dt_aggdesc_t *ad, uint32_t k,
+			  uint8_t *d, uint32_t sz, uint64_t v)
+{
+	uint32_t kind = dt_prog_keykind(ad, k);
+	uint64_t pv[2] = {(uint64_t)ms->ctx->pid, v};
+
+	switch (kind) {
+	case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
+		dt_stack_fill(ms->ctx, kind, d, sz);
+		return 1;
+	case DT_ACT_USYM: case DT_ACT_UMOD: case DT_ACT_UADDR:
+		memset(d, 0, sz);
+		memcpy(d, pv, sz < 16 ? sz : 16);
+		return 1;
+	default: /* sym, mod: the address as an integer key */
+		return 0;
+	}
+}
+
+static int dt_rec_stack(dt_mstate_t *ms, dt_recw_t *w, uint32_t kind,
+			uint64_t nframes)
+{
+	uint32_t sz = dt_stack_recsize(kind, nframes);
+	uint8_t *d = dt_rec_add(w, sz,
+				kind == DT_ACT_STACK ? DT_REC_STACK
+						     : DT_REC_USTACK);
+
+	if (d == NULL)
+		return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
+	dt_stack_fill(ms->ctx, kind, d, sz);
+	return 0;
+}
+
 static int dt_is_destructive(uint32_t k)
 {
 	return k == DT_ACT_STOP || k == DT_ACT_RAISE || k == DT_ACT_SYSTEM ||
@@ -2017,6 +2087,12 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 					      &isstr);
 				if (klen + sz > sizeof(key))
 					break;
+				if (e->aggspecial[a->arg] &&
+				    dt_key_special(ms, ad, k, key + klen, sz,
+						   vals[k])) {
+					klen += sz;
+					continue;
+				}
 				if (isstr || (ad->keys[k].flags & DIF_TF_BYREF)) {
 					int rc;
 
@@ -2110,6 +2186,13 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 		}
 		case DT_ACT_PANIC: case DT_ACT_BREAKPOINT: case DT_ACT_STOP:
 			break;
+		case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
+			recorded = 1;
+			if (dt_rec_stack(ms, &w, a->kind, a->arg) != 0) {
+				dt_fire_error(e, ms, (int)i + 1);
+				return;
+			}
+			continue;
 		default:
 			break;
 		}
@@ -2132,6 +2215,23 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 					dt_fire_error(e, ms, (int)i + 1);
 					return;
 				}
+				continue;
+			}
+			if ((a->kind == DT_ACT_USYM || a->kind == DT_ACT_UMOD ||
+			     a->kind == DT_ACT_UADDR) && k == 0) {
+				/* a user address means nothing without its
+				 * process: the pid goes first */
+				uint64_t pv[2] = {(uint64_t)ms->ctx->pid,
+						  vals[0]};
+				uint8_t *d = dt_rec_add(&w, 16, DT_REC_REF);
+
+				recorded = 1;
+				if (d == NULL) {
+					dt_flt(ms, DT_FLT_NOSCRATCH, 0);
+					dt_fire_error(e, ms, (int)i + 1);
+					return;
+				}
+				memcpy(d, pv, 16);
 				continue;
 			}
 			ms->dp = a->difo[k];
@@ -2397,8 +2497,15 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 		snprintf(why, whylen, "Invalid argument");
 		goto fail;
 	}
+	e->aggspecial = calloc(prog->naggs + 1, 1);
+	if (e->aggspecial == NULL)
+		goto nomem;
 	for (uint32_t a = 0; a < prog->naggs; a++) {
 		uint64_t need = 64 + dt_agg_nvals(&prog->aggs[a]) * 8;
+
+		for (uint32_t k = 0; k < prog->aggs[a].nkeys; k++)
+			if (dt_prog_keykind(&prog->aggs[a], k) != 0)
+				e->aggspecial[a] = 1;
 
 		for (uint32_t k = 0; k < prog->aggs[a].nkeys; k++)
 			need += prog->aggs[a].keys[k].kind == DIF_TYPE_STRING
@@ -2567,6 +2674,9 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 			if ((ac->kind == DT_ACT_PRINTF || ac->kind == DT_ACT_PRINTA ||
 			     ac->kind == DT_ACT_SYSTEM) && ac->ndifo == 0)
 				need += 8;
+			if (ac->kind == DT_ACT_STACK || ac->kind == DT_ACT_USTACK ||
+			    ac->kind == DT_ACT_JSTACK)
+				need += dt_stack_recsize(ac->kind, ac->arg);
 			for (uint32_t k = 0; k < ac->ndifo && k < 16; k++) {
 				const dt_difo_t *d = ac->difo[k];
 				uint32_t sz;
@@ -2575,6 +2685,10 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 					continue;
 				if (ac->kind == DT_ACT_TRACEMEM && k == 0)
 					sz = (uint32_t)ac->arg;
+				else if ((ac->kind == DT_ACT_USYM ||
+					  ac->kind == DT_ACT_UMOD ||
+					  ac->kind == DT_ACT_UADDR) && k == 0)
+					sz = 16;
 				else if (d->rtype.kind == DIF_TYPE_STRING)
 					sz = (uint32_t)e->o.strsize;
 				else if (d->rtype.flags & DIF_TF_BYREF)
@@ -2640,6 +2754,7 @@ void dt_engine_destroy(dt_engine_t *e)
 	free(e->pidx);
 	free(e->ecbneed);
 	free(e->ecbspec);
+	free(e->aggspecial);
 	if (e->bufs)
 		for (uint32_t c = 0; c < e->o.ncpus; c++)
 			free(e->bufs[c].data);

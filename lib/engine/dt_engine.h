@@ -59,6 +59,9 @@ typedef struct dt_pctx {
 	dt_aspace_t kern; /* ld* of non-engine addresses */
 	dt_aspace_t user; /* copyin and friends */
 	uint64_t curthread; /* the thread's task_struct in kern (guests), or 0 */
+	/* call stacks, innermost first, for stack()/ustack() (none: 0) */
+	const uint64_t *kstack, *ustack;
+	uint32_t nkstack, nustack;
 	/* If not NULL: only statements s with stmts[s] != 0 run (a guest's
 	 * record runs the statements whose target names that guest). */
 	const uint8_t *stmts;
@@ -186,6 +189,8 @@ typedef struct dt_buf {
 #define DT_REC_SIGNED 0x2 /* signed integer */
 #define DT_REC_REF 0x4    /* by-reference bytes */
 #define DT_REC_FLOAT 0x8  /* float, double or long double bits */
+#define DT_REC_STACK 0x10  /* stack(): nframes kernel PCs, 0-padded */
+#define DT_REC_USTACK 0x20 /* ustack(): pid, then nframes user PCs */
 #define DT_REC_HDR 16
 
 dt_buf_t *dt_engine_buf(dt_engine_t *e, uint32_t cpu);
@@ -211,6 +216,8 @@ void dt_engine_agg_normalize(dt_engine_t *e, uint32_t agg, uint64_t n);
 const dt_prog_t *dt_engine_prog(const dt_engine_t *e);
 const dt_eopts_t *dt_engine_opts(const dt_engine_t *e);
 /* Size of one aggregation's key / data, and how key i is laid out. */
+/* Whether aggregation agg has stack()/sym()-like keys (dt_prog_keykind). */
+int dt_engine_aggspecial(const dt_engine_t *e, uint32_t agg);
 uint32_t dt_agg_keyoff(const dt_engine_t *e, uint32_t agg, uint32_t i,
 		       uint32_t *size, int *isstr);
 

@@ -261,6 +261,9 @@ struct dt_agg {
 	uint32_t func;    /* DT_AGG_* (fixed by the first use) */
 	uint32_t nkeys;
 	dt_type_t **keytypes;
+	/* per key, the stack()/ustack()/sym()-like call that made it (first
+	 * use), or NULL for a plain value */
+	dt_node_t **keycalls;
 	int64_t params[4]; /* lquantize: base, limit, step; llquantize:
 			      factor, low, high, nsteps */
 	dt_type_t *valtype; /* type of the value operand (first use); NULL

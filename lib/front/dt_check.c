@@ -2447,6 +2447,27 @@ static void check_agg_params(dt_pcb_t *pcb, dt_node_t *call, dt_agg_t *ag,
 	}
 }
 
+/* stack(), ustack(), jstack(), sym() and kin: allowed as aggregation keys,
+ * where they record a call stack or print an address as a symbol. */
+static int key_call(const dt_node_t *k)
+{
+	if (k->kind != DT_N_CALL || k->callkind != DT_CALL_ACTION)
+		return 0;
+	switch (k->act) {
+	case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
+	case DT_ACT_SYM: case DT_ACT_MOD: case DT_ACT_USYM:
+	case DT_ACT_UMOD: case DT_ACT_UADDR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t key_kind(const dt_node_t *call)
+{
+	return call != NULL ? call->act : 0;
+}
+
 static void check_aggstmt(dt_pcb_t *pcb, dt_node_t *s, clstate_t *st)
 {
 	dt_node_t *an = s->left, *call = s->right;
@@ -2457,7 +2478,29 @@ static void check_aggstmt(dt_pcb_t *pcb, dt_node_t *s, clstate_t *st)
 			 an->sval);
 	if (an->keys)
 		cook_list(pcb, &an->keys);
-	for (dt_node_t *k = an->keys; k; k = k->next) {
+	dt_node_t *keycalls[64];
+	uint32_t nk = 0;
+	for (dt_node_t **kp = &an->keys; *kp; kp = &(*kp)->next, nk++) {
+		dt_node_t *k = *kp, *r;
+		if (nk < 64)
+			keycalls[nk] = NULL;
+		if (key_call(k)) {
+			/* the key's value: the address for sym() and kin,
+			 * nothing for a stack (the engine records it) */
+			if (k->act == DT_ACT_STACK || k->act == DT_ACT_USTACK ||
+			    k->act == DT_ACT_JSTACK) {
+				r = dt_node_new(pcb, DT_N_INT, k->line);
+				r->ival = 0;
+				r = cookr(pcb, r);
+			} else {
+				r = k->args;
+			}
+			r->next = k->next;
+			*kp = r;
+			if (nk < 64)
+				keycalls[nk] = k;
+			continue;
+		}
 		if (k->kind == DT_N_AGG || is_void(k))
 			dt_error(pcb, k->line, "D_KEY_TYPE",
 				 "@%s[ ] key is of a type that cannot be used "
@@ -2491,7 +2534,9 @@ static void check_aggstmt(dt_pcb_t *pcb, dt_node_t *s, clstate_t *st)
 	if (ag) {
 		uint32_t i = 0;
 		for (dt_node_t *k = an->keys; k; k = k->next, i++)
-			if (!key_compat(ag->keytypes[i], k)) {
+			if (!key_compat(ag->keytypes[i], k) ||
+			    (i < 64 && key_kind(ag->keycalls[i]) !=
+					   key_kind(keycalls[i]))) {
 				char b1[128], b2[128];
 				dt_error(pcb, s->line, "D_PROTO_ARG",
 					 "@%s[ ] argument #%u is incompatible "
@@ -2514,9 +2559,13 @@ static void check_aggstmt(dt_pcb_t *pcb, dt_node_t *s, clstate_t *st)
 		if (an->nkeys) {
 			ag->keytypes = dt_arena_alloc(
 				&pcb->arena, an->nkeys * sizeof(dt_type_t *));
+			ag->keycalls = dt_arena_alloc(
+				&pcb->arena, an->nkeys * sizeof(dt_node_t *));
 			uint32_t i = 0;
-			for (dt_node_t *k = an->keys; k; k = k->next)
-				ag->keytypes[i++] = key_type(pcb, k);
+			for (dt_node_t *k = an->keys; k; k = k->next, i++) {
+				ag->keytypes[i] = key_type(pcb, k);
+				ag->keycalls[i] = i < 64 ? keycalls[i] : NULL;
+			}
 		}
 		memcpy(ag->params, params, sizeof(params));
 		ag->valtype = call->args ? call->args->type : NULL;

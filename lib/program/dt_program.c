@@ -378,3 +378,96 @@ int dt_prog_equal(const dt_prog_t *a, const dt_prog_t *b, char *why,
 			DIFF("option %u differs", i);
 	return 0;
 }
+
+static const struct {
+	uint32_t kind;
+	const char *name;
+} keykinds[] = {
+	{DT_ACT_STACK, "stack"}, {DT_ACT_USTACK, "ustack"},
+	{DT_ACT_JSTACK, "jstack"}, {DT_ACT_SYM, "sym"},
+	{DT_ACT_MOD, "mod"},	 {DT_ACT_USYM, "usym"},
+	{DT_ACT_UMOD, "umod"},	 {DT_ACT_UADDR, "uaddr"},
+};
+
+const char *dt_prog_keykind_name(uint32_t kind)
+{
+	for (size_t i = 0; i < sizeof(keykinds) / sizeof(keykinds[0]); i++)
+		if (keykinds[i].kind == kind)
+			return keykinds[i].name;
+	return NULL;
+}
+
+uint32_t dt_prog_keykind(const dt_aggdesc_t *a, uint32_t k)
+{
+	const char *n;
+
+	if (a->key_type_names == NULL || k >= a->nkeys ||
+	    (n = a->key_type_names[k]) == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(keykinds) / sizeof(keykinds[0]); i++)
+		if (strcmp(keykinds[i].name, n) == 0)
+			return keykinds[i].kind;
+	return 0;
+}
+
+static void want(uint32_t *have, uint64_t n)
+{
+	if (n > DT_MAXFRAMES)
+		n = DT_MAXFRAMES;
+	if (n > *have)
+		*have = (uint32_t)n;
+}
+
+/* stackdepth, caller and kin read from a DIFO (ldgs/ldga of them). */
+static void difo_frames(const dt_difo_t *d, uint32_t *kf, uint32_t *uf)
+{
+	for (uint32_t i = 0; d != NULL && i < d->len; i++) {
+		uint32_t op = DIF_INSTR_OP(d->buf[i]);
+
+		if (op != DIF_OP_LDGS && op != DIF_OP_LDGA)
+			continue;
+		switch (DIF_INSTR_VAR(d->buf[i])) {
+		/* stackdepth counts every frame the kernel gives */
+		case DIF_VAR_STACKDEPTH: want(kf, 127); break;
+		case DIF_VAR_USTACKDEPTH: want(uf, 127); break;
+		case DIF_VAR_CALLER: want(kf, 2); break;
+		case DIF_VAR_UCALLER: want(uf, 2); break;
+		default: break;
+		}
+	}
+}
+
+void dt_prog_stack_frames(const dt_prog_t *prog, uint32_t *kframes,
+			  uint32_t *uframes)
+{
+	*kframes = *uframes = 0;
+	for (uint32_t s = 0; s < prog->nstmts; s++) {
+		const dt_stmt_t *st = &prog->stmts[s];
+
+		difo_frames(st->pred, kframes, uframes);
+		for (uint32_t a = 0; a < st->nacts; a++) {
+			const dt_action_t *ac = &st->acts[a];
+
+			if (ac->kind == DT_ACT_STACK)
+				want(kframes, ac->arg);
+			else if (ac->kind == DT_ACT_USTACK ||
+				 ac->kind == DT_ACT_JSTACK)
+				want(uframes, ac->arg);
+			for (uint32_t k = 0; k < ac->ndifo; k++)
+				difo_frames(ac->difo[k], kframes, uframes);
+		}
+	}
+	for (uint32_t g = 0; g < prog->naggs; g++) {
+		const dt_aggdesc_t *ad = &prog->aggs[g];
+
+		for (uint32_t k = 0; k < ad->nkeys; k++) {
+			uint32_t kind = dt_prog_keykind(ad, k);
+			uint32_t n = ad->keys[k].size / 8;
+
+			if (kind == DT_ACT_STACK)
+				want(kframes, n);
+			else if (kind == DT_ACT_USTACK || kind == DT_ACT_JSTACK)
+				want(uframes, n > 0 ? n - 1 : 0);
+		}
+	}
+}

@@ -235,4 +235,31 @@ int dt_prog_find_agg(const dt_prog_t *prog, const char *name);
 int dt_prog_equal(const dt_prog_t *a, const dt_prog_t *b, char *why,
 		  size_t whylen);
 
+/*
+ * Aggregation keys that are not plain values are marked by their type name
+ * (key_type_names[k], kept in the ELF file): "stack", "ustack", "jstack"
+ * are the firing's call stack (the key's bytes are the stack record, its
+ * DIFO is not used); "sym", "mod" (8 bytes) and "usym", "umod", "uaddr"
+ * (16 bytes: pid, address) are addresses printed as symbols. Returns the
+ * DT_ACT_* kind of key k, or 0 for a plain value.
+ */
+uint32_t dt_prog_keykind(const dt_aggdesc_t *a, uint32_t k);
+const char *dt_prog_keykind_name(uint32_t kind); /* NULL: not a marker */
+
+/* Frames a stack()/ustack() records at most, whatever the program says. */
+#define DT_MAXFRAMES 1024
+/* Bytes of a stack record of nframes frames (ustack/jstack: pid first). */
+static inline uint32_t dt_stack_recsize(uint32_t kind, uint64_t nframes)
+{
+	if (nframes > DT_MAXFRAMES)
+		nframes = DT_MAXFRAMES;
+	return (uint32_t)(8 * (nframes + (kind != DT_ACT_STACK)));
+}
+
+/* The call stack frames a program's firings need (kernel and user): what
+ * its stack()/ustack() actions and keys record, and a few frames when it
+ * reads stackdepth, caller and their user twins. */
+void dt_prog_stack_frames(const dt_prog_t *prog, uint32_t *kframes,
+			  uint32_t *uframes);
+
 #endif /* DT_PROGRAM_H */

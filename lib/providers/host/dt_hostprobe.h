@@ -96,6 +96,10 @@ typedef struct dt_hostevent {
 	size_t datalen;
 	const void *aux; /* NUL-terminated copies of string args */
 	size_t auxlen;
+	/* Call stacks, innermost frame first (dt_hostprobe_set_stacks()):
+	 * kernel and user program counters; NULL and 0 when not recorded. */
+	const uint64_t *kstack, *ustack;
+	uint32_t nkstack, nustack;
 } dt_hostevent_t;
 
 typedef void dt_hostprobe_fire_f(void *arg, const dt_hostevent_t *ev);
@@ -120,6 +124,13 @@ int dt_hostprobe_iter(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 int dt_hostprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 			uint32_t id);
 
+/* Probes enabled after this call record the firing's call stacks: up to
+ * kframes kernel and uframes user frames (0: none), for stack(), ustack()
+ * and stackdepth. Costs a stack walk per firing, so only programs that
+ * use them ask. Deeper stacks are cut (at 256 frames here, and at the
+ * kernel's kernel.perf_event_max_stack). Returns 0 or -1. */
+int dt_hostprobe_set_stacks(dt_hostprobe_t *h, uint32_t kframes,
+			    uint32_t uframes);
 /* Starts (go = 1) or stops (0) delivery of every enabled probe. Probes are
  * enabled stopped so that a consumer can set everything up first. Syscall
  * probes enabled before the first go are only opened by it (16+ of one

@@ -131,6 +131,7 @@ typedef struct dt_hp_enab {
 	int argfield[DT_HOSTPROBE_NARGS]; /* field index, -1: zero, -2: -ret */
 	dt_hp_pevent_t *ev;
 	int nev;
+	bool callchain; /* its samples carry PERF_SAMPLE_CALLCHAIN */
 } dt_hp_enab_t;
 
 /* What each sample id means (sorted by perf_id for bsearch). */
@@ -150,6 +151,7 @@ typedef struct dt_hp_task {
 } dt_hp_task_t;
 
 #define DT_HP_TASKBUCKETS 4096
+#define DT_HP_MAXFRAMES 256 /* per stack; perf's own cap is 127 by default */
 
 struct dt_hostprobe {
 	char tracefs[256];
@@ -164,6 +166,10 @@ struct dt_hostprobe {
 	dt_hp_ring_t *rings;
 	size_t ringsz, watermark;
 	uint64_t drops;	    /* from PERF_RECORD_LOST(_SAMPLES) */
+	/* call stacks asked for (dt_hostprobe_set_stacks) and the frames
+	 * of the sample being delivered */
+	uint32_t kframes, uframes;
+	uint64_t kstack[DT_HP_MAXFRAMES], ustack[DT_HP_MAXFRAMES];
 	uint64_t delivered; /* samples decoded for an enabling */
 	/* listing */
 	char *events;  /* available_events contents */

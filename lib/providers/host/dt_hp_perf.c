@@ -27,6 +27,8 @@
 	(PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |         \
 	 PERF_SAMPLE_CPU | PERF_SAMPLE_RAW)
 
+static long sysfs_num(const char *path, const char *skip);
+
 static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
 {
 	return (int)syscall(SYS_perf_event_open, a, pid, cpu, -1,
@@ -306,6 +308,34 @@ static int open_all(dt_hostprobe_t *h, dt_hp_enab_t *en,
 	return 0;
 }
 
+int dt_hostprobe_set_stacks(dt_hostprobe_t *h, uint32_t kframes,
+			    uint32_t uframes)
+{
+	/* deeper stacks than we keep are cut, as the kernel cuts them */
+	h->kframes = kframes < DT_HP_MAXFRAMES ? kframes : DT_HP_MAXFRAMES;
+	h->uframes = uframes < DT_HP_MAXFRAMES ? uframes : DT_HP_MAXFRAMES;
+	return 0;
+}
+
+/* Asks for the call stacks dt_hostprobe_set_stacks() set, within the
+ * kernel's limit (a larger sample_max_stack makes the open fail). */
+static void stack_attr(dt_hostprobe_t *h, dt_hp_enab_t *en,
+		       struct perf_event_attr *a)
+{
+	long cap = sysfs_num("/proc/sys/kernel/perf_event_max_stack", NULL);
+	uint32_t want = h->kframes + h->uframes;
+
+	en->callchain = want != 0;
+	if (want == 0)
+		return;
+	if (cap > 0 && want > (uint32_t)cap)
+		want = (uint32_t)cap;
+	a->sample_type |= PERF_SAMPLE_CALLCHAIN;
+	a->exclude_callchain_kernel = h->kframes == 0;
+	a->exclude_callchain_user = h->uframes == 0;
+	a->sample_max_stack = (uint16_t)want;
+}
+
 int dt_hp_enab_open(dt_hostprobe_t *h, dt_hp_enab_t *en, uint32_t tp_id,
 		    const char *own_filter)
 {
@@ -314,6 +344,7 @@ int dt_hp_enab_open(dt_hostprobe_t *h, dt_hp_enab_t *en, uint32_t tp_id,
 	base_attr(&a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = tp_id;
+	stack_attr(h, en, &a);
 	return open_all(h, en, &a, own_filter, false);
 }
 
@@ -362,6 +393,7 @@ int dt_hp_enab_open_kprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 			PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
 			PERF_SAMPLE_REGS_INTR;
 	a.sample_regs_intr = DT_HP_KPROBE_REGS;
+	stack_attr(h, en, &a);
 	/* A pid filter may not apply to kprobe events on every kernel. */
 	return open_all(h, en, &a, NULL, true);
 #endif

@@ -182,6 +182,44 @@ static const dt_hp_enab_t *mux_args(dt_hostprobe_t *h, const dt_hp_enab_t *mux,
 	return en;
 }
 
+/*
+ * PERF_SAMPLE_CALLCHAIN: u64 nr, then nr entries where context markers
+ * (PERF_CONTEXT_KERNEL, _USER, ...) say whose frames follow. Splits them
+ * into the event's kernel and user stacks and says how many bytes the
+ * chain took; -1 if it does not fit the sample (then it is ignored).
+ */
+static int callchain(dt_hostprobe_t *h, const uint8_t *p, size_t len,
+		     dt_hostevent_t *ev, size_t *used)
+{
+	uint64_t nr, ip;
+	int where = 0; /* 1 kernel, 2 user, 0 anything else */
+
+	if (len < 8)
+		return -1;
+	memcpy(&nr, p, 8);
+	if (nr > (len - 8) / 8)
+		return -1;
+	ev->kstack = h->kstack;
+	ev->ustack = h->ustack;
+	for (uint64_t i = 0; i < nr; i++) {
+		memcpy(&ip, p + 8 + 8 * i, 8);
+		if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
+			where = ip == (uint64_t)PERF_CONTEXT_KERNEL ? 1
+				: ip == (uint64_t)PERF_CONTEXT_USER ? 2
+									 : 0;
+			continue;
+		}
+		if (where == 1 && ev->nkstack < h->kframes &&
+		    ev->nkstack < DT_HP_MAXFRAMES)
+			h->kstack[ev->nkstack++] = ip;
+		else if (where == 2 && ev->nustack < h->uframes &&
+			 ev->nustack < DT_HP_MAXFRAMES)
+			h->ustack[ev->nustack++] = ip;
+	}
+	*used = 8 + 8 * (size_t)nr;
+	return 0;
+}
+
 static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 		    dt_hostprobe_fire_f *fire, void *arg, int *count)
 {
@@ -196,6 +234,7 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	const dt_hp_enab_t *en;
 	dt_hostevent_t ev;
 	dt_hp_task_t *t;
+	size_t skip = 0;
 
 	if (len < sizeof(hd))
 		return;
@@ -212,6 +251,11 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	ev.tid = hd.tid;
 	ev.nargs = en->nargs;
 	h->delivered++; /* decoded, for the exact drops count */
+	if (en->callchain &&
+	    callchain(h, s + sizeof(hd), len - sizeof(hd), &ev, &skip) == 0) {
+		s += skip;
+		len -= skip;
+	}
 	if (en->kind == DT_HPK_FBT) {
 		fbt_args(en, s + sizeof(hd), len - sizeof(hd), &ev);
 	} else if (en->kind == DT_HPK_SYSMUX_ENTRY ||
