@@ -68,6 +68,17 @@ static void dt_json_agg(dt_consumer_t *c, int agg, int only_unprinted);
 static void dt_json_drop(dt_consumer_t *c, int kind, uint64_t n,
 			 const char *msg);
 
+/* Reads a process's mappings when its first user address is kept: it
+ * may have exited by the time the address is printed. */
+static void dt_cons_pid(void *arg, int64_t pid)
+{
+	dt_consumer_t *c = arg;
+	dt_sym_cache_t *sc = dt_syms(c);
+
+	if (sc != NULL && pid > 0 && pid <= INT32_MAX)
+		(void)dt_sym_cache_proc(sc, (int)pid);
+}
+
 dt_consumer_t *dt_consumer_create(dt_engine_t *e, FILE *out, FILE *err,
 				  const dt_copts_t *o)
 {
@@ -85,6 +96,7 @@ dt_consumer_t *dt_consumer_create(dt_engine_t *e, FILE *out, FILE *err,
 		free(c);
 		return NULL;
 	}
+	dt_engine_set_pidhook(e, dt_cons_pid, c);
 	return c;
 }
 
@@ -1360,6 +1372,33 @@ static void dt_json_buckets(dt_consumer_t *c, const dt_aggent_t *a)
 	fputc(']', c->out);
 }
 
+/* A stack as an array of frame strings, a symbolic address as a string;
+ * returns 0 (nothing written) for other kinds. */
+static int dt_json_special(dt_consumer_t *c, uint32_t kind, const void *rec,
+			   uint32_t size)
+{
+	char buf[512];
+
+	if (dt_is_stack(kind)) {
+		fputc('[', c->out);
+		for (uint32_t i = 0; dt_stack_frame_text(dt_syms(c), kind, rec,
+							 size, i, buf,
+							 sizeof(buf));
+		     i++) {
+			fputs(i ? ", " : "", c->out);
+			dt_json_str(c->out, buf, sizeof(buf));
+		}
+		fputc(']', c->out);
+		return 1;
+	}
+	if (dt_is_symaddr(kind)) {
+		dt_sym_rectext(dt_syms(c), kind, rec, size, buf, sizeof(buf));
+		dt_json_str(c->out, buf, sizeof(buf));
+		return 1;
+	}
+	return 0;
+}
+
 static void dt_json_aggent(dt_consumer_t *c, const dt_aggent_t *a, int more)
 {
 	const dt_aggdesc_t *ad = &c->prog->aggs[a->agg];
@@ -1383,6 +1422,10 @@ static void dt_json_aggent(dt_consumer_t *c, const dt_aggent_t *a, int more)
 		if (off + sz > a->keylen)
 			break;
 		fputs(k ? ", " : "", c->out);
+		if (dt_engine_aggspecial(c->e, a->agg) &&
+		    dt_json_special(c, dt_prog_keykind(ad, k), a->key + off,
+				    sz))
+			continue;
 		if (isstr) {
 			dt_json_str(c->out, (const char *)a->key + off, sz);
 			continue;
@@ -1506,6 +1549,13 @@ static void dt_json_action(dt_consumer_t *c, const dt_action_t *a,
 				dt_json_agg(c, (int)a->args[i], 0);
 		return;
 	default:
+		/* stacks and symbols: {"stack": [frames]}, {"usym": "..."} */
+		if (cnt < 1 || (!dt_is_stack(a->kind) && !dt_is_symaddr(a->kind)))
+			return;
+		dt_json_item(c);
+		fprintf(c->out, "{\"%s\": ", dt_prog_keykind_name(a->kind));
+		dt_json_special(c, a->kind, v[0].data, v[0].size);
+		fputc('}', c->out);
 		return;
 	}
 }
@@ -1587,6 +1637,9 @@ static int dt_rec(void *arg, uint32_t cpu, const uint8_t *rec, uint32_t len)
 		switch (a->kind) {
 		case DT_ACT_DIFEXPR: case DT_ACT_PRINT: case DT_ACT_PRINTF:
 		case DT_ACT_PRINTA: case DT_ACT_TRACEMEM:
+		case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
+		case DT_ACT_SYM: case DT_ACT_MOD: case DT_ACT_USYM:
+		case DT_ACT_UMOD: case DT_ACT_UADDR:
 			if (c->o.json) {
 				dt_json_action(c, a, &vals[first], cnt);
 				continue;

@@ -31,6 +31,32 @@ static void frame_text(dt_sym_cache_t *sc, int user, int64_t pid, uint64_t pc,
 	dt_sym_format(buf, len, mod, name, name != NULL ? off : pc, pc);
 }
 
+int dt_stack_frame_text(dt_sym_cache_t *sc, uint32_t kind, const void *rec,
+			uint32_t size, uint32_t i, char *buf, size_t len)
+{
+	const uint8_t *p = rec;
+	int user = kind != DT_ACT_STACK;
+	int64_t pid = 0;
+	uint64_t pc;
+
+	if (user) {
+		if (size < 8)
+			return 0;
+		memcpy(&pid, p, 8);
+		p += 8;
+		size -= 8;
+	}
+	for (uint32_t j = 0; j <= i; j++) {
+		if ((uint64_t)j * 8 + 8 > size)
+			return 0;
+		memcpy(&pc, p + 8 * j, 8);
+		if (pc == 0)
+			return 0;
+	}
+	frame_text(sc, user, pid, pc, buf, len);
+	return 1;
+}
+
 void dt_print_stack(FILE *f, dt_sym_cache_t *sc, uint32_t kind, const void *rec,
 		    uint32_t size, int indent)
 {

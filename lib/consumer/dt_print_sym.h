@@ -23,6 +23,11 @@
 void dt_print_stack(FILE *f, dt_sym_cache_t *sc, uint32_t kind, const void *rec,
 		    uint32_t size, int indent);
 
+/* The text of frame i of a stack record (as dt_print_stack() prints it,
+ * without the indent); 0 when the stack has no frame i. */
+int dt_stack_frame_text(dt_sym_cache_t *sc, uint32_t kind, const void *rec,
+			uint32_t size, uint32_t i, char *buf, size_t len);
+
 /*
  * Writes the text of a symbolic address of `kind` (DT_ACT_SYM: "mod`name",
  * DT_ACT_MOD: "mod", DT_ACT_USYM: "mod`name", DT_ACT_UMOD: "mod",

@@ -196,6 +196,9 @@ struct dt_engine {
 	uint32_t error_probe, end_probe;
 	dt_err_f errf;
 	void *errarg;
+	dt_pid_f pidf;
+	void *pidarg;
+	int64_t lastpid;
 	uint64_t randstate;
 };
 
@@ -1960,6 +1963,15 @@ static int dt_rec_value(dt_mstate_t *ms, dt_recw_t *w, const dt_difo_t *dp,
 
 static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where);
 
+/* A user address of this firing's process is being kept (pid hook). */
+static void dt_pid_seen(dt_engine_t *e, int64_t pid)
+{
+	if (e->pidf != NULL && pid > 0 && pid != e->lastpid) {
+		e->lastpid = pid;
+		e->pidf(e->pidarg, pid);
+	}
+}
+
 /* Writes a firing's call stack into d (size bytes): stack() the kernel's
  * frames; ustack() the pid, then the user frames; zeros after the last. */
 static void dt_stack_fill(const dt_pctx_t *c, uint32_t kind, uint8_t *d,
@@ -1996,10 +2008,13 @@ static int dt_key_special(dt_mstate_t *ms, const dt_aggdesc_t *ad, uint32_t k,
 	switch (kind) {
 	case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
 		dt_stack_fill(ms->ctx, kind, d, sz);
+		if (kind != DT_ACT_STACK)
+			dt_pid_seen(ms->e, ms->ctx->pid);
 		return 1;
 	case DT_ACT_USYM: case DT_ACT_UMOD: case DT_ACT_UADDR:
 		memset(d, 0, sz);
 		memcpy(d, pv, sz < 16 ? sz : 16);
+		dt_pid_seen(ms->e, ms->ctx->pid);
 		return 1;
 	default: /* sym, mod: the address as an integer key */
 		return 0;
@@ -2017,6 +2032,8 @@ static int dt_rec_stack(dt_mstate_t *ms, dt_recw_t *w, uint32_t kind,
 	if (d == NULL)
 		return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
 	dt_stack_fill(ms->ctx, kind, d, sz);
+	if (kind != DT_ACT_STACK)
+		dt_pid_seen(ms->e, ms->ctx->pid);
 	return 0;
 }
 
@@ -2232,6 +2249,7 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 					return;
 				}
 				memcpy(d, pv, 16);
+				dt_pid_seen(e, ms->ctx->pid);
 				continue;
 			}
 			ms->dp = a->difo[k];
@@ -2776,6 +2794,13 @@ void dt_engine_destroy(dt_engine_t *e)
 	free(e->ecbs);
 	free(e->probes);
 	free(e);
+}
+
+void dt_engine_set_pidhook(dt_engine_t *e, dt_pid_f f, void *arg)
+{
+	e->pidf = f;
+	e->pidarg = arg;
+	e->lastpid = 0;
 }
 
 void dt_engine_set_errhandler(dt_engine_t *e, dt_err_f f, void *arg)

@@ -243,6 +243,45 @@ static void test_key_mismatch(void **state)
 	assert_string_equal(err.tag, "D_PROTO_ARG");
 }
 
+static void frames_of(const char *src, uint32_t *kf, uint32_t *uf)
+{
+	dt_compile_opts_t co = {.size = sizeof(co)};
+	dt_compile_error_t err;
+	dt_prog_t *prog = NULL;
+
+	co.kind = DT_SRC_SCRIPT;
+	if (dt_compile(&co, src, &prog, &err) != 0)
+		fail_msg("compile: [%s] %s", err.tag, err.msg);
+	dt_prog_stack_frames(prog, kf, uf);
+	dt_prog_free(prog);
+}
+
+/* Only programs that use stacks make the providers walk them. */
+static void test_frames_needed(void **state)
+{
+	uint32_t kf, uf;
+
+	(void)state;
+	frames_of("BEGIN { trace(1); @[execname] = count(); }", &kf, &uf);
+	assert_int_equal(kf, 0);
+	assert_int_equal(uf, 0);
+	frames_of("BEGIN { stack(5); ustack(); }", &kf, &uf);
+	assert_int_equal(kf, 5);
+	assert_int_equal(uf, 100); /* ustackframes' default */
+	frames_of("#pragma D option stackframes=33\nBEGIN { stack(); }", &kf,
+		  &uf);
+	assert_int_equal(kf, 33);
+	frames_of("BEGIN { @[ustack(7)] = count(); @k[stack(9)] = count(); }",
+		  &kf, &uf);
+	assert_int_equal(kf, 9);
+	assert_int_equal(uf, 7);
+	frames_of("BEGIN /caller/ { trace(ucaller); }", &kf, &uf);
+	assert_int_equal(kf, 2);
+	assert_int_equal(uf, 2);
+	frames_of("BEGIN { trace(stackdepth); }", &kf, &uf);
+	assert_true(kf >= 100);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +290,7 @@ int main(void)
 	    cmocka_unit_test(test_stack_keys),
 	    cmocka_unit_test(test_symbol_actions),
 	    cmocka_unit_test(test_key_mismatch),
+	    cmocka_unit_test(test_frames_needed),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, NULL);
 
