@@ -2016,11 +2016,13 @@ static void cg_aggs(dt_cg_t *cg)
 			dt_node_t *call = g->keycalls ? g->keycalls[k] : NULL;
 
 			d->keys[k] = cg_diftype(cg, t);
+			if (call != NULL) {
+				cg_keycall(cg, d, k, call);
+				continue;
+			}
 			d->key_type_names[k] = cg_strdup(
 			    cg, t ? dt_type_name(t, tname, sizeof(tname))
 				  : "int64_t");
-			if (call != NULL)
-				cg_keycall(cg, d, k, call);
 		}
 	}
 }
