@@ -1979,10 +1979,7 @@ static void cg_keycall(dt_cg_t *cg, dt_aggdesc_t *d, uint32_t k,
 			     ? const_arg(cg, call->args, "jstack( ) frames")
 			     : opt_num(cg, "jstackframes", 50);
 		break;
-	case DT_ACT_SYM: case DT_ACT_MOD:
-		t->size = 8;
-		return;
-	default: /* usym, umod, uaddr: the pid and the address */
+	default: /* sym and kin: whose address (see dt_prog_keykind), and it */
 		t->flags = DIF_TF_BYREF;
 		t->size = 16;
 		return;

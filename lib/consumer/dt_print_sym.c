@@ -136,9 +136,11 @@ char *dt_sym_rectext(dt_sym_cache_t *sc, uint32_t kind, const void *rec,
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	if (size < (user ? 16u : 8u))
+	if (size < 16)
 		return buf;
-	memcpy(v, rec, user ? 16 : 8);
-	return user ? dt_sym_text(sc, kind, (int64_t)v[0], v[1], buf, len)
-		    : dt_sym_text(sc, kind, 0, v[0], buf, len);
+	memcpy(v, rec, 16);
+	/* a guest's kernel: no symbols for it here yet, so the address */
+	if (!user && v[0] != 0)
+		sc = NULL;
+	return dt_sym_text(sc, kind, user ? (int64_t)v[0] : 0, v[1], buf, len);
 }

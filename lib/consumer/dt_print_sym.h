@@ -40,8 +40,9 @@ int dt_stack_frame_text(dt_sym_cache_t *sc, uint32_t kind, const void *rec,
 char *dt_sym_text(dt_sym_cache_t *sc, uint32_t kind, int64_t pid, uint64_t addr,
 		  char *buf, size_t len);
 
-/* A record of one of those kinds (8 bytes: the address; user kinds 16:
- * the pid, then the address) as text; returns buf ("" if too short). */
+/* A record of one of those kinds (16 bytes: whose address, as
+ * dt_prog_keykind() says, then the address) as text; returns buf ("" if
+ * too short). */
 char *dt_sym_rectext(dt_sym_cache_t *sc, uint32_t kind, const void *rec,
 		     uint32_t size, char *buf, size_t len);
 

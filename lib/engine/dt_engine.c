@@ -1997,26 +1997,43 @@ static void dt_stack_fill(const dt_pctx_t *c, uint32_t kind, uint8_t *d,
 	memcpy(d, pcs, 8 * (size_t)n);
 }
 
+/* Whose address a sym()-like record or key holds (dt_prog_keykind): the
+ * guest for kernel kinds; for user kinds the host pid, 0 in a guest (its
+ * processes are not ours to read). */
+static uint64_t dt_sym_owner(dt_mstate_t *ms, uint32_t kind)
+{
+	const dt_pctx_t *c = ms->ctx;
+
+	if (kind == DT_ACT_SYM || kind == DT_ACT_MOD)
+		return c->tkey.guest;
+	if (c->tkey.guest != 0 || c->pid <= 0)
+		return 0;
+	dt_pid_seen(ms->e, c->pid);
+	return (uint64_t)c->pid;
+}
+
 /* A stack()/usym()-like aggregation key: writes its sz bytes and returns
  * 1, or returns 0 for a plain key. */
 static int dt_key_special(dt_mstate_t *ms, const dt_aggdesc_t *ad, uint32_t k,
 			  uint8_t *d, uint32_t sz, uint64_t v)
 {
 	uint32_t kind = dt_prog_keykind(ad, k);
-	uint64_t pv[2] = {(uint64_t)ms->ctx->pid, v};
+	uint64_t pv[2];
 
 	switch (kind) {
 	case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
 		dt_stack_fill(ms->ctx, kind, d, sz);
-		if (kind != DT_ACT_STACK)
+		if (kind != DT_ACT_STACK && ms->ctx->tkey.guest == 0)
 			dt_pid_seen(ms->e, ms->ctx->pid);
 		return 1;
-	case DT_ACT_USYM: case DT_ACT_UMOD: case DT_ACT_UADDR:
+	case DT_ACT_SYM: case DT_ACT_MOD: case DT_ACT_USYM:
+	case DT_ACT_UMOD: case DT_ACT_UADDR:
+		pv[0] = dt_sym_owner(ms, kind);
+		pv[1] = v;
 		memset(d, 0, sz);
 		memcpy(d, pv, sz < 16 ? sz : 16);
-		dt_pid_seen(ms->e, ms->ctx->pid);
 		return 1;
-	default: /* sym, mod: the address as an integer key */
+	default:
 		return 0;
 	}
 }
@@ -2032,7 +2049,7 @@ static int dt_rec_stack(dt_mstate_t *ms, dt_recw_t *w, uint32_t kind,
 	if (d == NULL)
 		return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
 	dt_stack_fill(ms->ctx, kind, d, sz);
-	if (kind != DT_ACT_STACK)
+	if (kind != DT_ACT_STACK && ms->ctx->tkey.guest == 0)
 		dt_pid_seen(ms->e, ms->ctx->pid);
 	return 0;
 }
@@ -2234,11 +2251,12 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 				}
 				continue;
 			}
-			if ((a->kind == DT_ACT_USYM || a->kind == DT_ACT_UMOD ||
+			if ((a->kind == DT_ACT_SYM || a->kind == DT_ACT_MOD ||
+			     a->kind == DT_ACT_USYM || a->kind == DT_ACT_UMOD ||
 			     a->kind == DT_ACT_UADDR) && k == 0) {
-				/* a user address means nothing without its
-				 * process: the pid goes first */
-				uint64_t pv[2] = {(uint64_t)ms->ctx->pid,
+				/* an address means nothing without its
+				 * process or machine: that goes first */
+				uint64_t pv[2] = {dt_sym_owner(ms, a->kind),
 						  vals[0]};
 				uint8_t *d = dt_rec_add(&w, 16, DT_REC_REF);
 
@@ -2249,7 +2267,6 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 					return;
 				}
 				memcpy(d, pv, 16);
-				dt_pid_seen(e, ms->ctx->pid);
 				continue;
 			}
 			ms->dp = a->difo[k];
@@ -2703,7 +2720,9 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 					continue;
 				if (ac->kind == DT_ACT_TRACEMEM && k == 0)
 					sz = (uint32_t)ac->arg;
-				else if ((ac->kind == DT_ACT_USYM ||
+				else if ((ac->kind == DT_ACT_SYM ||
+					  ac->kind == DT_ACT_MOD ||
+					  ac->kind == DT_ACT_USYM ||
 					  ac->kind == DT_ACT_UMOD ||
 					  ac->kind == DT_ACT_UADDR) && k == 0)
 					sz = 16;

@@ -239,9 +239,11 @@ int dt_prog_equal(const dt_prog_t *a, const dt_prog_t *b, char *why,
  * Aggregation keys that are not plain values are marked by their type name
  * (key_type_names[k], kept in the ELF file): "stack", "ustack", "jstack"
  * are the firing's call stack (the key's bytes are the stack record, its
- * DIFO is not used); "sym", "mod" (8 bytes) and "usym", "umod", "uaddr"
- * (16 bytes: pid, address) are addresses printed as symbols. Returns the
- * DT_ACT_* kind of key k, or 0 for a plain value.
+ * DIFO is not used); "sym", "mod", "usym", "umod", "uaddr" are addresses
+ * printed as symbols, 16 bytes: whose address (kernel kinds: the guest
+ * number, 0 for the host; user kinds: the host pid, 0 when not a host
+ * process), then the address. Returns the DT_ACT_* kind of key k, or 0
+ * for a plain value.
  */
 uint32_t dt_prog_keykind(const dt_aggdesc_t *a, uint32_t k);
 const char *dt_prog_keykind_name(uint32_t kind); /* NULL: not a marker */

@@ -35,6 +35,7 @@ __attribute__((noinline)) int stack_mid(int x)
 }
 
 static uint64_t kpc[3];
+static uint32_t guest; /* fire as guest N's thread (0: the host) */
 static int have_kernel;
 static char *text;
 static size_t textlen;
@@ -90,6 +91,7 @@ static const char *run(const char *src, int times, int loud)
 	ctx.pid = getpid();
 	ctx.tid = getpid();
 	ctx.tkey.tid = (uint64_t)getpid();
+	ctx.tkey.guest = guest;
 	ctx.execname = "test_stack";
 	ctx.kstack = kpc;
 	ctx.nkstack = 2;
@@ -227,6 +229,27 @@ static void test_symbol_actions(void **state)
 	    "  0x10                                              ");
 }
 
+/* A guest's addresses are not the host's: no host symbols for them. */
+static void test_guest_addresses(void **state)
+{
+	char want[512];
+
+	(void)state;
+	guest = 1;
+	snprintf(want, sizeof(want), "  0x%-48llx  0x%-48llx",
+		 (unsigned long long)(uintptr_t)stack_mid + 5,
+		 (unsigned long long)kpc[1]);
+	assert_string_equal(
+	    run("syscall::getppid:entry { usym(ucaller); sym(caller); }", 1, 0),
+	    want);
+	snprintf(want, sizeof(want), "  0x%-48llx %16d\n",
+		 (unsigned long long)kpc[1], 2);
+	assert_string_equal(
+	    run("syscall::getppid:entry { @[func(caller)] = count(); }", 2, 0),
+	    want);
+	guest = 0;
+}
+
 static void test_key_mismatch(void **state)
 {
 	dt_compile_opts_t co = {.size = sizeof(co)};
@@ -290,6 +313,7 @@ int main(void)
 	    cmocka_unit_test(test_stack_keys),
 	    cmocka_unit_test(test_symbol_actions),
 	    cmocka_unit_test(test_key_mismatch),
+	    cmocka_unit_test(test_guest_addresses),
 	    cmocka_unit_test(test_frames_needed),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, NULL);
