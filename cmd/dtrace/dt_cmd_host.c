@@ -46,6 +46,7 @@ struct dt_cmd_host {
 	uint64_t walloff; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	uint64_t drops;	  /* already reported */
 	int going, pollfail;
+	int profile; /* profile-N probes fire from perf samples */
 };
 
 static uint64_t dt_hc_clock(clockid_t id)
@@ -478,19 +479,60 @@ static void dt_hc_fire(void *arg, const dt_hostevent_t *ev)
 	dt_engine_fire(hc->e, &c);
 }
 
+/* Number of profile-N probes the program enables. */
+static int dt_hc_nprofile(dt_cmd_host_t *hc, dt_engine_t *e)
+{
+	int n = 0;
+
+	for (uint32_t i = 0; i < hc->ps->n; i++)
+		n += hc->ps->kind[i] == DT_PK_PROFILE &&
+		     dt_engine_enabled(e, hc->ps->probes[i].id);
+	return n;
+}
+
+/* profile-N from perf cpu-clock samples on every CPU; 0, or -1 with the
+ * handle's message. */
+static int dt_hc_profile(dt_cmd_host_t *hc, dt_engine_t *e)
+{
+	for (uint32_t i = 0; i < hc->ps->n; i++)
+		if (hc->ps->kind[i] == DT_PK_PROFILE &&
+		    dt_engine_enabled(e, hc->ps->probes[i].id) &&
+		    dt_hostprobe_enable_profile(hc->rh, hc->ps->interval[i],
+						hc->ps->probes[i].id) != 0)
+			return -1;
+	return 0;
+}
+
+int dt_cmd_host_fires(const dt_cmd_host_t *hc, uint32_t id)
+{
+	return hc != NULL && hc->profile && id >= 1 && id <= hc->ps->n &&
+	       hc->ps->kind[id - 1] == DT_PK_PROFILE;
+}
+
 int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 {
 	struct dt_hostprobe_opts o = {.size = sizeof(o), .target_pid = target};
-	int err = 0, nen = 0;
+	int err = 0, nen = 0, nprof;
 
 	hc->e = e;
 	for (uint32_t i = 0; i < hc->nids; i++)
 		nen += dt_engine_enabled(e, hc->ids[i]) != 0;
-	if (nen == 0)
+	nprof = dt_hc_nprofile(hc, e);
+	if (nen == 0 && nprof == 0)
 		return 0; /* BEGIN/END/tick only: no perf at all */
-	if (target == 0 && hc->lh != NULL)
+	if (target == 0 && dt_hc_lh(hc) != NULL)
 		hc->rh = hc->lh;
 	else if ((hc->rh = dt_hostprobe_open(&o, &err)) == NULL) {
+		if (nen == 0) {
+			/* profile alone still runs, from a timer in our own
+			 * context, which the user must know */
+			fprintf(stderr,
+				"dtrace: profile probes fire in dtrace's own "
+				"context: perf is unavailable: %s\n",
+				err == EPERM ? "Permission denied"
+					     : dt_errmsg(err));
+			return 0;
+		}
 		fprintf(stderr, "dtrace: could not enable tracing: %s\n",
 			err == EPERM ? "Permission denied" : dt_errmsg(err));
 		return 1;
@@ -523,6 +565,14 @@ int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 				dt_hostprobe_errmsg(hc->rh));
 			return 1;
 		}
+	}
+	if (nprof > 0) {
+		if (dt_hc_profile(hc, e) != 0) {
+			fprintf(stderr, "dtrace: could not enable tracing: %s\n",
+				dt_hostprobe_errmsg(hc->rh));
+			return 1;
+		}
+		hc->profile = 1;
 	}
 	hc->walloff =
 	    dt_hc_clock(CLOCK_REALTIME) - dt_hc_clock(CLOCK_MONOTONIC);

@@ -44,6 +44,9 @@ int dt_cmd_host_list(dt_cmd_host_t *hc, FILE *out, const dt_probedesc_t *pd,
  * before exec until dt_cmd_host_release(). Returns its pid or -1. */
 pid_t dt_cmd_host_spawn(dt_cmd_host_t *hc, const char *cmd);
 void dt_cmd_host_release(dt_cmd_host_t *hc);
+/* Whether probe id fires from the host probe sources (profile-N does when
+ * perf is available) rather than from dtrace's timer. */
+int dt_cmd_host_fires(const dt_cmd_host_t *hc, uint32_t id);
 /* The -c child was reaped with wait status st: DTrace's notice ("pid N
  * has exited", ...) unless quiet. */
 void dt_cmd_host_reaped(pid_t pid, int st, int quiet);

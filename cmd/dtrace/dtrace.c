@@ -627,7 +627,8 @@ int main(int argc, char **argv)
 		done = 1;
 	dt_cmd_host_release(hc); /* -c: exec now */
 	for (uint32_t i = 0; i < ps.n; i++)
-		if (ps.kind[i] == DT_PK_PROFILE || ps.kind[i] == DT_PK_TICK)
+		if ((ps.kind[i] == DT_PK_PROFILE || ps.kind[i] == DT_PK_TICK) &&
+		    !dt_cmd_host_fires(hc, ps.probes[i].id))
 			next[i] = start + ps.interval[i];
 	while (!done && !g_intr) {
 		uint64_t now = dt_now(), wake = now + switchrate;

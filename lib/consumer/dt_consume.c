@@ -17,6 +17,8 @@
 #include "consumer/dt_consume.h"
 #include "consumer/dt_print_sym.h"
 
+#define DT_SEEN_PROCS 64
+
 struct dt_consumer {
 	dt_engine_t *e;
 	const dt_prog_t *prog;
@@ -30,6 +32,10 @@ struct dt_consumer {
 	 * items written in the current "output" array */
 	int jopen, jprobes, jitems;
 	dt_sym_cache_t *syms; /* symbols for stacks and addresses (lazy) */
+	struct {
+		int64_t pid;
+		char comm[16];
+	} seen[DT_SEEN_PROCS]; /* the image whose mappings syms holds */
 };
 
 /* The symbol cache, made when the first address is printed. */
@@ -69,14 +75,26 @@ static void dt_json_drop(dt_consumer_t *c, int kind, uint64_t n,
 			 const char *msg);
 
 /* Reads a process's mappings when its first user address is kept: it
- * may have exited by the time the address is printed. */
-static void dt_cons_pid(void *arg, int64_t pid)
+ * may have exited by the time the address is printed. Again after an
+ * exec (seen as a new execname): the old image's mappings are stale. */
+static void dt_cons_pid(void *arg, int64_t pid, const char *execname)
 {
 	dt_consumer_t *c = arg;
 	dt_sym_cache_t *sc = dt_syms(c);
+	uint32_t slot = (uint32_t)pid % DT_SEEN_PROCS;
 
-	if (sc != NULL && pid > 0 && pid <= INT32_MAX)
-		(void)dt_sym_cache_proc(sc, (int)pid);
+	if (sc == NULL || pid <= 0 || pid > INT32_MAX)
+		return;
+	if (c->seen[slot].pid == pid &&
+	    strncmp(c->seen[slot].comm, execname, sizeof(c->seen[slot].comm)) ==
+		0)
+		return;
+	if (c->seen[slot].pid == pid)
+		dt_sym_cache_forget(sc, (int)pid);
+	c->seen[slot].pid = pid;
+	snprintf(c->seen[slot].comm, sizeof(c->seen[slot].comm), "%s",
+		 execname);
+	(void)dt_sym_cache_proc(sc, (int)pid);
 }
 
 dt_consumer_t *dt_consumer_create(dt_engine_t *e, FILE *out, FILE *err,

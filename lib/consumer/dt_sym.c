@@ -1108,8 +1108,14 @@ dt_ksyms_t *dt_sym_cache_kernel(dt_sym_cache_t *c)
 
 static void dt_sym_cache_reopen(dt_sym_cache_t *c, struct dt_sym_cproc *p)
 {
-	dt_usyms_close(p->us);
-	p->us = dt_usyms_open(p->pid);
+	dt_usyms_t *us = dt_usyms_open(p->pid);
+
+	/* A process that has exited keeps the mappings last read: they are
+	 * still the best account of the addresses it left behind. */
+	if (us != NULL || p->us == NULL) {
+		dt_usyms_close(p->us);
+		p->us = us;
+	}
 	p->opened = dt_sym_now();
 	c->opens++;
 }

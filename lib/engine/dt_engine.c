@@ -199,6 +199,7 @@ struct dt_engine {
 	dt_pid_f pidf;
 	void *pidarg;
 	int64_t lastpid;
+	char lastcomm[16];
 	uint64_t randstate;
 };
 
@@ -1964,12 +1965,17 @@ static int dt_rec_value(dt_mstate_t *ms, dt_recw_t *w, const dt_difo_t *dp,
 static void dt_fire_error(dt_engine_t *e, dt_mstate_t *ms, int where);
 
 /* A user address of this firing's process is being kept (pid hook). */
-static void dt_pid_seen(dt_engine_t *e, int64_t pid)
+static void dt_pid_seen(dt_engine_t *e, const dt_pctx_t *c)
 {
-	if (e->pidf != NULL && pid > 0 && pid != e->lastpid) {
-		e->lastpid = pid;
-		e->pidf(e->pidarg, pid);
-	}
+	const char *comm = c->execname != NULL ? c->execname : "";
+
+	if (e->pidf == NULL || c->pid <= 0 ||
+	    (c->pid == e->lastpid &&
+	     strncmp(comm, e->lastcomm, sizeof(e->lastcomm)) == 0))
+		return;
+	e->lastpid = c->pid;
+	snprintf(e->lastcomm, sizeof(e->lastcomm), "%s", comm);
+	e->pidf(e->pidarg, c->pid, comm);
 }
 
 /* Writes a firing's call stack into d (size bytes): stack() the kernel's
@@ -2008,7 +2014,7 @@ static uint64_t dt_sym_owner(dt_mstate_t *ms, uint32_t kind)
 		return c->tkey.guest;
 	if (c->tkey.guest != 0 || c->pid <= 0)
 		return 0;
-	dt_pid_seen(ms->e, c->pid);
+	dt_pid_seen(ms->e, c);
 	return (uint64_t)c->pid;
 }
 
@@ -2024,7 +2030,7 @@ static int dt_key_special(dt_mstate_t *ms, const dt_aggdesc_t *ad, uint32_t k,
 	case DT_ACT_STACK: case DT_ACT_USTACK: case DT_ACT_JSTACK:
 		dt_stack_fill(ms->ctx, kind, d, sz);
 		if (kind != DT_ACT_STACK && ms->ctx->tkey.guest == 0)
-			dt_pid_seen(ms->e, ms->ctx->pid);
+			dt_pid_seen(ms->e, ms->ctx);
 		return 1;
 	case DT_ACT_SYM: case DT_ACT_MOD: case DT_ACT_USYM:
 	case DT_ACT_UMOD: case DT_ACT_UADDR:
@@ -2050,7 +2056,7 @@ static int dt_rec_stack(dt_mstate_t *ms, dt_recw_t *w, uint32_t kind,
 		return dt_flt(ms, DT_FLT_NOSCRATCH, 0);
 	dt_stack_fill(ms->ctx, kind, d, sz);
 	if (kind != DT_ACT_STACK && ms->ctx->tkey.guest == 0)
-		dt_pid_seen(ms->e, ms->ctx->pid);
+		dt_pid_seen(ms->e, ms->ctx);
 	return 0;
 }
 

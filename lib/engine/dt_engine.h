@@ -163,9 +163,10 @@ void dt_engine_destroy(dt_engine_t *e);
 int dt_engine_go(dt_engine_t *e, char *why, size_t whylen);
 void dt_engine_set_errhandler(dt_engine_t *e, dt_err_f f, void *arg);
 /* Called when a ustack()/usym()-like record or key names a process other
- * than the last one named, so the consumer can read its mappings while it
- * still runs (it prints the addresses later, maybe after the exit). */
-typedef void (*dt_pid_f)(void *arg, int64_t pid);
+ * than the last one named (or the same after an exec: another execname),
+ * so the consumer can read its mappings while it still runs (it prints
+ * the addresses later, maybe after the exit). */
+typedef void (*dt_pid_f)(void *arg, int64_t pid, const char *execname);
 void dt_engine_set_pidhook(dt_engine_t *e, dt_pid_f f, void *arg);
 
 /* Number of ecbs and their table. */

@@ -124,6 +124,13 @@ int dt_hostprobe_iter(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 int dt_hostprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 			uint32_t id);
 
+/* Enables a profile-N probe: a sample every period_ns on every online CPU
+ * (perf's cpu-clock), in the context of whatever runs there (the idle
+ * task too, as pid 0), delivered with probe id `id`: args[0] is the
+ * kernel PC or 0, args[1] the user PC or 0. System-wide even with a
+ * target process, as DTrace's profile provider is. Returns 0 or -1. */
+int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
+				uint32_t id);
 /* Probes enabled after this call record the firing's call stacks: up to
  * kframes kernel and uframes user frames (0: none), for stack(), ustack()
  * and stackdepth. Costs a stack walk per firing, so only programs that

@@ -66,6 +66,7 @@ enum dt_hp_pkind {
 	DT_HPK_FBT,
 	DT_HPK_SYSMUX_ENTRY, /* raw_syscalls:sys_enter serving many */
 	DT_HPK_SYSMUX_RETURN,
+	DT_HPK_PROFILE, /* profile-N: cpu-clock samples on every CPU */
 };
 
 #define DT_HP_MAXSYSNR 1024
@@ -171,6 +172,7 @@ struct dt_hostprobe {
 	uint32_t kframes, uframes;
 	uint64_t kstack[DT_HP_MAXFRAMES], ustack[DT_HP_MAXFRAMES];
 	uint64_t delivered; /* samples decoded for an enabling */
+	uint64_t pdelivered; /* ... of them profile samples */
 	/* listing */
 	char *events;  /* available_events contents */
 	void *btf;     /* struct btf * (fbt listing), loaded lazily */

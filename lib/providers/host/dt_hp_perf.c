@@ -336,6 +336,45 @@ static void stack_attr(dt_hostprobe_t *h, dt_hp_enab_t *en,
 	a->sample_max_stack = (uint16_t)want;
 }
 
+int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
+				uint32_t id)
+{
+	struct perf_event_attr a;
+	dt_hp_enab_t *en;
+
+	h->err = 0;
+	h->errmsg[0] = '\0';
+	if (period_ns == 0)
+		return dt_hp_seterr(h, EDT_INVAL, "profile period of 0");
+	en = calloc(1, sizeof(*en));
+	if (en == NULL)
+		return dt_hp_seterr(h, EDT_NOMEM, "out of memory");
+	en->probe_id = id;
+	en->kind = DT_HPK_PROFILE;
+	en->nargs = 2;
+	base_attr(&a);
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = PERF_COUNT_SW_CPU_CLOCK; /* counts nanoseconds */
+	a.sample_period = period_ns;
+	a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP |
+			PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
+	stack_attr(h, en, &a);
+	for (int i = 0; i < h->ncpus; i++)
+		if (add_event(h, en, &a, "", true, -1, i) != 0) {
+			dt_hp_enab_free(en);
+			return -1;
+		}
+	switch (dt_hp_enab_register(h, en)) {
+	case 0:
+		return 0;
+	case -2:
+		return -1; /* registered, freed with the handle */
+	default:
+		dt_hp_enab_free(en);
+		return -1;
+	}
+}
+
 int dt_hp_enab_open(dt_hostprobe_t *h, dt_hp_enab_t *en, uint32_t tp_id,
 		    const char *own_filter)
 {

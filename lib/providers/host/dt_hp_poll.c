@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -235,6 +236,8 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	dt_hostevent_t ev;
 	dt_hp_task_t *t;
 	size_t skip = 0;
+	uint64_t ip = 0;
+	char idle[32];
 
 	if (len < sizeof(hd))
 		return;
@@ -243,6 +246,15 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	if (im == NULL)
 		return;
 	en = im->en;
+	if (en->kind == DT_HPK_PROFILE) {
+		/* PERF_SAMPLE_IP sits between IDENTIFIER and TID */
+		if (len < sizeof(hd) + 8)
+			return;
+		memcpy(&ip, s + 8, 8);
+		memcpy((uint8_t *)&hd + 8, s + 16, sizeof(hd) - 8);
+		s += 8;
+		len -= 8;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.probe = en->probe_id;
 	ev.cpu = hd.cpu;
@@ -251,12 +263,20 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	ev.tid = hd.tid;
 	ev.nargs = en->nargs;
 	h->delivered++; /* decoded, for the exact drops count */
+	if (en->kind == DT_HPK_PROFILE)
+		h->pdelivered++;
 	if (en->callchain &&
 	    callchain(h, s + sizeof(hd), len - sizeof(hd), &ev, &skip) == 0) {
 		s += skip;
 		len -= skip;
 	}
-	if (en->kind == DT_HPK_FBT) {
+	if (en->kind == DT_HPK_PROFILE) {
+		/* DTrace's profile arguments: kernel PC, user PC */
+		if ((int64_t)ip < 0)
+			ev.args[0] = ip;
+		else
+			ev.args[1] = ip;
+	} else if (en->kind == DT_HPK_FBT) {
 		fbt_args(en, s + sizeof(hd), len - sizeof(hd), &ev);
 	} else if (en->kind == DT_HPK_SYSMUX_ENTRY ||
 		   en->kind == DT_HPK_SYSMUX_RETURN) {
@@ -271,6 +291,11 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	ev.uid = t ? t->uid : -1;
 	ev.gid = t ? t->gid : -1;
 	ev.execname = t ? dt_hp_task_comm_at(t, hd.time) : "";
+	if (hd.tid == 0) {
+		/* the idle task has no /proc entry: Linux calls it this */
+		snprintf(idle, sizeof(idle), "swapper/%u", hd.cpu);
+		ev.execname = idle;
+	}
 	(*count)++;
 	if (fire != NULL)
 		fire(arg, &ev);
@@ -377,13 +402,18 @@ uint64_t dt_hostprobe_drops(const dt_hostprobe_t *h)
 		return d;
 	for (int i = 0; i < h->nenabs; i++) {
 		const dt_hp_enab_t *en = h->enabs[i];
+		/* a cpu-clock counts nanoseconds, not samples: profile losses
+		 * are only known from PERF_RECORD_LOST */
+		if (en->kind == DT_HPK_PROFILE)
+			continue;
 		for (int j = 0; j < en->nev; j++) {
 			uint64_t c;
 			if (read(en->ev[j].fd, &c, sizeof(c)) == sizeof(c))
 				total += c;
 		}
 	}
-	if (total > h->delivered && total - h->delivered > d)
-		d = total - h->delivered;
+	if (total > h->delivered - h->pdelivered &&
+	    total - (h->delivered - h->pdelivered) > d)
+		d = total - (h->delivered - h->pdelivered);
 	return d;
 }
