@@ -470,8 +470,9 @@ static void dt_hc_fire(void *arg, const dt_hostevent_t *ev)
 	c.tkey.tid = (uint64_t)ev->tid; /* guest 0: the host */
 	c.kern.read = dt_hostevent_read;
 	c.kern.arg = (void *)ev;
-	c.user.read = dt_aspace_procread;
-	c.user.arg = (void *)(intptr_t)ev->pid;
+	/* the strings copied as the probe fired, else the process now */
+	c.user.read = dt_hostevent_read_user;
+	c.user.arg = (void *)ev;
 	c.kstack = ev->kstack;
 	c.nkstack = ev->nkstack;
 	c.ustack = ev->ustack;
@@ -544,7 +545,13 @@ int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 	{
 		uint32_t kf, uf;
 
-		dt_prog_stack_frames(dt_engine_prog(e), &kf, &uf);
+		const dt_prog_t *prog = dt_engine_prog(e);
+
+		dt_prog_stack_frames(prog, &kf, &uf);
+		dt_hostprobe_set_copy(hc->rh,
+				      dt_prog_calls(prog, DIF_SUBR_COPYINSTR) ||
+					  dt_prog_calls(prog, DIF_SUBR_COPYIN) ||
+					  dt_prog_calls(prog, DIF_SUBR_COPYINTO));
 		if (dt_hostprobe_set_stacks(hc->rh, kf, uf) != 0) {
 			fprintf(stderr, "dtrace: could not enable tracing: %s\n",
 				dt_hostprobe_errmsg(hc->rh));
@@ -566,6 +573,11 @@ int dt_cmd_host_start(dt_cmd_host_t *hc, dt_engine_t *e, pid_t target)
 			return 1;
 		}
 	}
+	if (dt_hostprobe_copy_error(hc->rh) != NULL)
+		fprintf(stderr,
+			"dtrace: copyinstr() reads user memory after the "
+			"event, not as it fires: %s\n",
+			dt_hostprobe_copy_error(hc->rh));
 	if (nprof > 0) {
 		if (dt_hc_profile(hc, e) != 0) {
 			fprintf(stderr, "dtrace: could not enable tracing: %s\n",

@@ -471,3 +471,27 @@ void dt_prog_stack_frames(const dt_prog_t *prog, uint32_t *kframes,
 		}
 	}
 }
+
+static int difo_calls(const dt_difo_t *d, uint32_t subr)
+{
+	for (uint32_t i = 0; d != NULL && i < d->len; i++)
+		if (DIF_INSTR_OP(d->buf[i]) == DIF_OP_CALL &&
+		    DIF_INSTR_SUBR(d->buf[i]) == subr)
+			return 1;
+	return 0;
+}
+
+int dt_prog_calls(const dt_prog_t *prog, uint32_t subr)
+{
+	for (uint32_t s = 0; s < prog->nstmts; s++) {
+		const dt_stmt_t *st = &prog->stmts[s];
+
+		if (difo_calls(st->pred, subr))
+			return 1;
+		for (uint32_t a = 0; a < st->nacts; a++)
+			for (uint32_t k = 0; k < st->acts[a].ndifo; k++)
+				if (difo_calls(st->acts[a].difo[k], subr))
+					return 1;
+	}
+	return 0;
+}

@@ -258,6 +258,9 @@ static inline uint32_t dt_stack_recsize(uint32_t kind, uint64_t nframes)
 	return (uint32_t)(8 * (nframes + (kind != DT_ACT_STACK)));
 }
 
+/* Whether any clause calls subroutine subr (a DIF_SUBR_* value). */
+int dt_prog_calls(const dt_prog_t *prog, uint32_t subr);
+
 /* The call stack frames a program's firings need (kernel and user): what
  * its stack()/ustack() actions and keys record, and a few frames when it
  * reads stackdepth, caller and their user twins. */

@@ -80,6 +80,16 @@ typedef struct dt_hostprobe_info {
 /* Returns 0 to continue, non-zero to stop the walk (returned by iter). */
 typedef int dt_hostprobe_iter_f(void *arg, const dt_hostprobe_info_t *pi);
 
+/* A user string a syscall argument pointed to, copied in the kernel when
+ * the probe fired (dt_hostprobe_set_copy). */
+typedef struct dt_hostcopy {
+	uint64_t addr;	 /* the argument's value */
+	const char *data; /* len bytes and a NUL */
+	uint32_t len;
+	int complete; /* the whole string (else cut at the copy's size) */
+	int fault;    /* the address was not readable */
+} dt_hostcopy_t;
+
 /* One firing. Pointer fields are valid only during the fire callback. */
 typedef struct dt_hostevent {
 	uint32_t probe; /* the engine probe id given to dt_hostprobe_enable */
@@ -100,6 +110,8 @@ typedef struct dt_hostevent {
 	 * kernel and user program counters; NULL and 0 when not recorded. */
 	const uint64_t *kstack, *ustack;
 	uint32_t nkstack, nustack;
+	const dt_hostcopy_t *copies; /* string arguments copied at the firing */
+	int ncopies;
 } dt_hostevent_t;
 
 typedef void dt_hostprobe_fire_f(void *arg, const dt_hostevent_t *ev);
@@ -131,6 +143,16 @@ int dt_hostprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
  * target process, as DTrace's profile provider is. Returns 0 or -1. */
 int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
 				uint32_t id);
+/* Syscall entry probes enabled after dt_hostprobe_set_copy(h, 1) copy
+ * their `char *` arguments' strings in the kernel as they fire (a BPF
+ * program on the tracepoint), for copyinstr(). 0 or -1. If the kernel
+ * refuses, probes still work and dt_hostprobe_copy_error() says why. */
+int dt_hostprobe_set_copy(dt_hostprobe_t *h, int on);
+const char *dt_hostprobe_copy_error(const dt_hostprobe_t *h); /* NULL: ok */
+/* Reader for copyin()/copyinstr() from a host probe (arg: the const
+ * dt_hostevent_t *): the event's string copies where they hold the bytes,
+ * else the process's memory now. 0 or -1. */
+int dt_hostevent_read_user(void *arg, uint64_t addr, void *buf, size_t len);
 /* Probes enabled after this call record the firing's call stacks: up to
  * kframes kernel and uframes user frames (0: none), for stack(), ustack()
  * and stackdepth. Costs a stack walk per firing, so only programs that

@@ -67,6 +67,7 @@ enum dt_hp_pkind {
 	DT_HPK_SYSMUX_ENTRY, /* raw_syscalls:sys_enter serving many */
 	DT_HPK_SYSMUX_RETURN,
 	DT_HPK_PROFILE, /* profile-N: cpu-clock samples on every CPU */
+	DT_HPK_COPY,	/* BPF_OUTPUT events carrying string copies */
 };
 
 #define DT_HP_MAXSYSNR 1024
@@ -133,6 +134,7 @@ typedef struct dt_hp_enab {
 	dt_hp_pevent_t *ev;
 	int nev;
 	bool callchain; /* its samples carry PERF_SAMPLE_CALLCHAIN */
+	int prog;	/* its string-copy BPF program's fd + 1, or 0 */
 } dt_hp_enab_t;
 
 /* What each sample id means (sorted by perf_id for bsearch). */
@@ -152,6 +154,17 @@ typedef struct dt_hp_task {
 } dt_hp_task_t;
 
 #define DT_HP_TASKBUCKETS 4096
+/* String copies (dt_hp_bpf.c): per probe at most this many arguments of
+ * at most this many bytes (NUL included). */
+#define DT_HP_MAXCOPY 3
+#define DT_HP_COPYMAX 256
+/* The copies that came before a ring's next sample. */
+typedef struct dt_hp_copies {
+	uint32_t tid, probe;
+	int n;
+	dt_hostcopy_t c[DT_HP_MAXCOPY];
+	char buf[DT_HP_MAXCOPY][DT_HP_COPYMAX];
+} dt_hp_copies_t;
 #define DT_HP_MAXFRAMES 256 /* per stack; perf's own cap is 127 by default */
 
 struct dt_hostprobe {
@@ -170,6 +183,11 @@ struct dt_hostprobe {
 	/* call stacks asked for (dt_hostprobe_set_stacks) and the frames
 	 * of the sample being delivered */
 	uint32_t kframes, uframes;
+	/* in-kernel string copies (dt_hp_bpf.c) */
+	int copystr, copyfail;
+	int bpfmap; /* the perf event array, or -1 */
+	char copywhy[256];
+	dt_hp_copies_t *copies; /* per ring */
 	uint64_t kstack[DT_HP_MAXFRAMES], ustack[DT_HP_MAXFRAMES];
 	uint64_t delivered; /* samples decoded for an enabling */
 	uint64_t pdelivered; /* ... of them profile samples */
@@ -253,5 +271,18 @@ void dt_hp_task_fork(dt_hostprobe_t *h, int32_t pid, int32_t ppid, int32_t tid,
 void dt_hp_task_exit(dt_hostprobe_t *h, int32_t tid);
 void dt_hp_task_free(dt_hostprobe_t *h);
 const char *dt_hp_task_comm_at(const dt_hp_task_t *t, uint64_t time);
+
+/* ---- in-kernel string copies (dt_hp_bpf.c) ---- */
+/* Attaches the copying program to a syscall entry enabling when asked
+ * (dt_hostprobe_set_copy); failures only leave copyinstr reading late. */
+int dt_hp_bpf_attach(dt_hostprobe_t *h, dt_hp_enab_t *en);
+/* A BPF_OUTPUT record's RAW data, seen on ring `ring` for thread tid. */
+void dt_hp_bpf_copy(dt_hostprobe_t *h, int ring, uint32_t tid,
+		    const uint8_t *raw, size_t len);
+/* perf helpers shared with dt_hp_perf.c */
+struct perf_event_attr;
+void dt_hp_attr_base(struct perf_event_attr *a);
+int dt_hp_add_event(dt_hostprobe_t *h, dt_hp_enab_t *en,
+		    const struct perf_event_attr *a, pid_t pid, int ring);
 
 #endif /* DT_HP_IMPL_H */

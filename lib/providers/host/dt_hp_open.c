@@ -79,6 +79,7 @@ dt_hostprobe_t *dt_hostprobe_open(const struct dt_hostprobe_opts *opts,
 		*errp = EDT_NOMEM;
 		return NULL;
 	}
+	h->bpfmap = -1;
 	{
 		/* Each enabled probe takes one fd per CPU (and per target
 		 * thread): syscall:::entry alone is 360 x ncpus. */
@@ -114,6 +115,8 @@ void dt_hp_enab_free(dt_hp_enab_t *en)
 	for (int i = 0; i < en->nev; i++)
 		if (en->ev[i].fd >= 0)
 			close(en->ev[i].fd);
+	if (en->prog > 0)
+		close(en->prog - 1);
 	free(en->ev);
 	free(en->fmt);
 	free(en);
@@ -186,6 +189,8 @@ void dt_hostprobe_close(dt_hostprobe_t *h)
 	free(h->enabs);
 	free(h->ids);
 	dt_hp_rings_close(h);
+	if (h->bpfmap >= 0)
+		close(h->bpfmap);
 	dt_hp_fbt_free(h);
 	dt_hp_task_free(h);
 	free(h->sysnr);

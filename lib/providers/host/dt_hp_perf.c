@@ -35,7 +35,7 @@ static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
 			    PERF_FLAG_FD_CLOEXEC);
 }
 
-static void base_attr(struct perf_event_attr *a)
+void dt_hp_attr_base(struct perf_event_attr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -96,7 +96,8 @@ int dt_hp_rings_open(dt_hostprobe_t *h, size_t ringsz, size_t watermark)
 		return dt_hp_seterr(h, EDT_PROVIDER, "cannot list online CPUs");
 	h->ncpus = n;
 	h->rings = calloc((size_t)n, sizeof(*h->rings));
-	if (h->rings == NULL)
+	h->copies = calloc((size_t)n, sizeof(*h->copies));
+	if (h->rings == NULL || h->copies == NULL)
 		return dt_hp_seterr(h, EDT_NOMEM, "out of memory");
 	for (int i = 0; i < n; i++)
 		h->rings[i].fd = -1;
@@ -106,7 +107,7 @@ int dt_hp_rings_open(dt_hostprobe_t *h, size_t ringsz, size_t watermark)
 		struct perf_event_attr a;
 		dt_hp_ring_t *r = &h->rings[i];
 
-		base_attr(&a);
+		dt_hp_attr_base(&a);
 		a.type = PERF_TYPE_SOFTWARE;
 		a.config = PERF_COUNT_SW_DUMMY;
 		a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID |
@@ -157,6 +158,8 @@ void dt_hp_rings_close(dt_hostprobe_t *h)
 	}
 	free(h->rings);
 	h->rings = NULL;
+	free(h->copies);
+	h->copies = NULL;
 	free(h->cpus);
 	h->cpus = NULL;
 }
@@ -336,6 +339,12 @@ static void stack_attr(dt_hostprobe_t *h, dt_hp_enab_t *en,
 	a->sample_max_stack = (uint16_t)want;
 }
 
+int dt_hp_add_event(dt_hostprobe_t *h, dt_hp_enab_t *en,
+		    const struct perf_event_attr *a, pid_t pid, int ring)
+{
+	return add_event(h, en, a, "", true, pid, ring);
+}
+
 int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
 				uint32_t id)
 {
@@ -352,7 +361,7 @@ int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
 	en->probe_id = id;
 	en->kind = DT_HPK_PROFILE;
 	en->nargs = 2;
-	base_attr(&a);
+	dt_hp_attr_base(&a);
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = PERF_COUNT_SW_CPU_CLOCK; /* counts nanoseconds */
 	a.sample_period = period_ns;
@@ -380,11 +389,13 @@ int dt_hp_enab_open(dt_hostprobe_t *h, dt_hp_enab_t *en, uint32_t tp_id,
 {
 	struct perf_event_attr a;
 
-	base_attr(&a);
+	dt_hp_attr_base(&a);
 	a.type = PERF_TYPE_TRACEPOINT;
 	a.config = tp_id;
 	stack_attr(h, en, &a);
-	return open_all(h, en, &a, own_filter, false);
+	if (open_all(h, en, &a, own_filter, false) != 0)
+		return -1;
+	return dt_hp_bpf_attach(h, en);
 }
 
 /* Reads a small integer from a sysfs file, after a prefix; -1 if absent. */
@@ -423,7 +434,7 @@ int dt_hp_enab_open_kprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 
 	if (type < 0)
 		return dt_hp_seterr(h, EDT_NOTSUP, "no kprobe PMU");
-	base_attr(&a);
+	dt_hp_attr_base(&a);
 	a.type = (uint32_t)type;
 	a.config = retprobe ? 1ull << (rbit >= 0 ? rbit : 0) : 0;
 	a.config1 = (uint64_t)(uintptr_t)func; /* kprobe_func */

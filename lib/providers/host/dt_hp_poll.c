@@ -221,8 +221,9 @@ static int callchain(dt_hostprobe_t *h, const uint8_t *p, size_t len,
 	return 0;
 }
 
-static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
-		    dt_hostprobe_fire_f *fire, void *arg, int *count)
+static void deliver(dt_hostprobe_t *h, int ring, const uint8_t *s,
+		    size_t len, dt_hostprobe_fire_f *fire, void *arg,
+		    int *count)
 {
 	/* IDENTIFIER, TID, TIME, CPU: then RAW or REGS_INTR. */
 	struct {
@@ -246,6 +247,18 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 	if (im == NULL)
 		return;
 	en = im->en;
+	if (en->kind == DT_HPK_COPY) {
+		/* RAW: u32 size, then the copy; its sample follows */
+		uint32_t rawsz;
+
+		if (len < sizeof(hd) + 4)
+			return;
+		memcpy(&rawsz, s + sizeof(hd), 4);
+		if (rawsz <= len - sizeof(hd) - 4)
+			dt_hp_bpf_copy(h, ring, hd.tid, s + sizeof(hd) + 4,
+				       rawsz);
+		return;
+	}
 	if (en->kind == DT_HPK_PROFILE) {
 		/* PERF_SAMPLE_IP sits between IDENTIFIER and TID */
 		if (len < sizeof(hd) + 8)
@@ -285,6 +298,16 @@ static void deliver(dt_hostprobe_t *h, const uint8_t *s, size_t len,
 			return;
 	} else {
 		tp_args(h, en, s + sizeof(hd), len - sizeof(hd), &ev);
+	}
+	if (h->copies != NULL && ring >= 0 && ring < h->ncpus &&
+	    h->copies[ring].n > 0) {
+		dt_hp_copies_t *c = &h->copies[ring];
+
+		if (c->tid == hd.tid && c->probe == en->probe_id) {
+			ev.copies = c->c;
+			ev.ncopies = c->n;
+		}
+		c->n = 0; /* they were this sample's, or nobody's */
 	}
 	t = dt_hp_task_get(h, (int32_t)hd.tid);
 	ev.ppid = t ? t->ppid : -1;
@@ -360,7 +383,7 @@ int dt_hostprobe_poll(dt_hostprobe_t *h, int timeout_ms,
 				break;
 			}
 			if (e->type == PERF_RECORD_SAMPLE) {
-				deliver(h, (const uint8_t *)(e + 1),
+				deliver(h, i, (const uint8_t *)(e + 1),
 					e->size - sizeof(*e), fire, arg,
 					&count);
 			} else if (e->type == PERF_RECORD_LOST &&
@@ -404,7 +427,7 @@ uint64_t dt_hostprobe_drops(const dt_hostprobe_t *h)
 		const dt_hp_enab_t *en = h->enabs[i];
 		/* a cpu-clock counts nanoseconds, not samples: profile losses
 		 * are only known from PERF_RECORD_LOST */
-		if (en->kind == DT_HPK_PROFILE)
+		if (en->kind == DT_HPK_PROFILE || en->kind == DT_HPK_COPY)
 			continue;
 		for (int j = 0; j < en->nev; j++) {
 			uint64_t c;

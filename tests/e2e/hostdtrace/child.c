@@ -2,6 +2,8 @@
  * child.c: the traced process of tests/e2e/hostdtrace/run (dtrace -c):
  *   child getppid N        makes exactly N getppid() calls
  *   child open PATH MS     opens PATH (which should fail), stays alive MS ms
+ *   child reuse PATH N     opens PATH from a buffer N times, each time then
+ *                          overwriting the buffer, and stays alive 300 ms
  *   child wait FILE N      once FILE exists, makes N getppid() calls, then
  *                          sleeps 10 s (for dtrace -p)
  */
@@ -29,6 +31,25 @@ int main(int argc, char **argv)
 			return 1;
 		/* alive while dtrace reads our memory (copyinstr) */
 		nanosleep(&ts, NULL);
+		return 0;
+	}
+	if (argc == 4 && strcmp(argv[1], "reuse") == 0) {
+		struct timespec ts = {0, 300000000L};
+		long n = atol(argv[3]);
+		size_t len = strlen(argv[2]);
+		char *buf = malloc(len + 1);
+
+		if (buf == NULL)
+			return 2;
+		for (long i = 0; i < n; i++) {
+			memcpy(buf, argv[2], len + 1);
+			if (open(buf, O_RDONLY) >= 0)
+				return 1;
+			/* what a late reader would find instead */
+			memset(buf, 'X', len);
+		}
+		nanosleep(&ts, NULL);
+		free(buf);
 		return 0;
 	}
 	if (argc == 4 && strcmp(argv[1], "wait") == 0) {

@@ -1,0 +1,295 @@
+/*
+ * dt_hp_bpf.c: copies of user strings taken in the kernel when a syscall
+ * probe fires, so that copyinstr() sees what the process passed even when
+ * the consumer reads the event later (the process may have exited or
+ * reused the buffer by then).
+ *
+ * A small BPF program per enabled syscall entry probe, attached to its
+ * tracepoint, reads each `const char *` argument with
+ * bpf_probe_read_user_str() and writes it, tagged with the probe and the
+ * address, through a BPF_OUTPUT perf event into the same per-CPU ring just
+ * before the tracepoint's own sample; dt_hp_poll.c pairs the two. The
+ * program is written here instruction by instruction: it is a few dozen
+ * instructions, and this keeps the build free of a BPF compiler.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "common/dt_error.h"
+#include "providers/host/dt_hp_impl.h"
+
+/* The record a program writes (RAW data of a BPF_OUTPUT sample). */
+#define REC_MAGIC 0x50435448u /* "HTCP" */
+#define REC_HDR 24
+#define REC_SIZE (REC_HDR + DT_HP_COPYMAX)
+
+#define INSN(c, d, s, o, i)                                                    \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s),        \
+			   .off = (o), .imm = (i)})
+
+/* "char *" or "const char *" as tracefs spells the type. */
+static int char_pointer(const char *t)
+{
+	if (strncmp(t, "const ", 6) == 0)
+		t += 6;
+	return strcmp(t, "char *") == 0 || strcmp(t, "char*") == 0;
+}
+
+/* The string arguments of a syscall entry probe: plain `char *` pointers
+ * (not `char **`, whose bytes are no string). */
+static int str_fields(const dt_hp_enab_t *en, int *off, int *argi, int max)
+{
+	int n = 0;
+
+	if (en->kind != DT_HPK_SYSCALL_ENTRY || en->fmt == NULL)
+		return 0;
+	for (int i = 0; i < en->nargs && n < max; i++) {
+		int fi = en->argfield[i];
+		const dt_hp_field_t *f;
+
+		if (fi < 0 || fi >= en->fmt->nfields)
+			continue;
+		f = &en->fmt->fields[fi];
+		if (f->kind != DT_HPF_SCALAR || f->size != 8 ||
+		    !char_pointer(f->ctype))
+			continue;
+		off[n] = (int)f->offset;
+		argi[n] = i;
+		n++;
+	}
+	return n;
+}
+
+/* Loads the program for fields at off[] of probe id; fd or -1. */
+static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
+		     const int *argi, int n)
+{
+	struct bpf_insn p[32 * DT_HP_MAXCOPY + 8];
+	int k = 0, fd;
+	char log[1024];
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
+		    .log_size = sizeof(log), .log_level = 0);
+
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
+	for (int i = 0; i < n; i++) {
+		/* r1 = the pointer argument; the record's header */
+		p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, (short)off[i], 0);
+		p[k++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -REC_SIZE + 8, 0);
+		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE,
+			      (int)REC_MAGIC);
+		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 4,
+			      (int)id);
+		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 16,
+			      argi[i]);
+		/* r0 = bpf_probe_read_user_str(r10 - COPYMAX, COPYMAX, r1) */
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 3, 1, 0, 0);
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0,
+			      -DT_HP_COPYMAX);
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+			      DT_HP_COPYMAX);
+		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
+			      BPF_FUNC_probe_read_user_str);
+		/* its result (length with the NUL, or -errno) */
+		p[k++] = INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
+		/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, size) */
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+		p[k++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0,
+			      h->bpfmap);
+		p[k++] = INSN(0, 0, 0, 0, 0);
+		p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, -1);
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
+		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -REC_SIZE);
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, REC_SIZE);
+		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
+			      BPF_FUNC_perf_event_output);
+	}
+	/* 1: the tracepoint's own sample is still written */
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
+	p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	log[0] = '\0';
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "ht_copystr", "GPL", p,
+			   (size_t)k, &o);
+	if (fd < 0) {
+		/* ask again with the verifier's log, for the message */
+		o.log_level = 1;
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACEPOINT, "ht_copystr",
+				   "GPL", p, (size_t)k, &o);
+	}
+	if (fd < 0)
+		snprintf(h->copywhy, sizeof(h->copywhy),
+			 "BPF program refused: %s%s%.200s", strerror(errno),
+			 log[0] ? ": " : "", log);
+	return fd;
+}
+
+/* The per-CPU BPF_OUTPUT events, redirected into the rings, and the map
+ * that names them; once per handle. 0 or -1 (copywhy says why). */
+static int outputs_open(dt_hostprobe_t *h)
+{
+	dt_hp_enab_t *en;
+	int maxcpu = 0;
+
+	if (h->bpfmap >= 0)
+		return 0;
+	if (h->copyfail)
+		return -1;
+	for (int i = 0; i < h->ncpus; i++)
+		if (h->rings[i].cpu > maxcpu)
+			maxcpu = h->rings[i].cpu;
+	h->bpfmap = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "ht_copies",
+				   4, 4, (uint32_t)maxcpu + 1, NULL);
+	if (h->bpfmap < 0) {
+		snprintf(h->copywhy, sizeof(h->copywhy),
+			 "BPF map: %s", strerror(errno));
+		h->copyfail = 1;
+		return -1;
+	}
+	en = calloc(1, sizeof(*en));
+	if (en == NULL)
+		goto fail;
+	en->kind = DT_HPK_COPY;
+	for (int i = 0; i < h->ncpus; i++) {
+		struct perf_event_attr a;
+		int cpu = h->rings[i].cpu;
+
+		dt_hp_attr_base(&a);
+		a.type = PERF_TYPE_SOFTWARE;
+		a.config = PERF_COUNT_SW_BPF_OUTPUT;
+		if (dt_hp_add_event(h, en, &a, -1, i) != 0 ||
+		    bpf_map_update_elem(h->bpfmap, &cpu, &en->ev[en->nev - 1].fd,
+					BPF_ANY) != 0) {
+			if (h->copywhy[0] == '\0')
+				snprintf(h->copywhy, sizeof(h->copywhy),
+					 "BPF output event: %s",
+					 strerror(errno));
+			dt_hp_enab_free(en);
+			goto fail;
+		}
+	}
+	if (dt_hp_enab_register(h, en) != 0) {
+		dt_hp_enab_free(en);
+		goto fail;
+	}
+	return 0;
+fail:
+	close(h->bpfmap);
+	h->bpfmap = -1;
+	h->copyfail = 1;
+	return -1;
+}
+
+int dt_hp_bpf_attach(dt_hostprobe_t *h, dt_hp_enab_t *en)
+{
+	int off[DT_HP_MAXCOPY], argi[DT_HP_MAXCOPY], n;
+
+	int fd;
+
+	if (!h->copystr || en->nev == 0 || en->prog != 0)
+		return 0;
+	n = str_fields(en, off, argi, DT_HP_MAXCOPY);
+	if (n == 0 || outputs_open(h) != 0)
+		return 0; /* without copies copyinstr reads late, as before */
+	fd = load_prog(h, en->probe_id, off, argi, n);
+	if (fd < 0) {
+		h->copyfail = 1;
+		return 0;
+	}
+	/* The program belongs to the tracepoint, not the event: one
+	 * attachment runs it once per firing on every CPU. */
+	if (ioctl(en->ev[0].fd, PERF_EVENT_IOC_SET_BPF, fd) != 0) {
+		snprintf(h->copywhy, sizeof(h->copywhy),
+			 "PERF_EVENT_IOC_SET_BPF: %s", strerror(errno));
+		close(fd);
+		h->copyfail = 1;
+		return 0;
+	}
+	en->prog = fd + 1;
+	return 0;
+}
+
+void dt_hp_bpf_copy(dt_hostprobe_t *h, int ring, uint32_t tid,
+		    const uint8_t *raw, size_t len)
+{
+	dt_hp_copies_t *c;
+	uint32_t magic, probe, argi;
+	int32_t res;
+	uint64_t addr;
+
+	if (ring < 0 || ring >= h->ncpus || len < REC_HDR)
+		return;
+	memcpy(&magic, raw, 4);
+	memcpy(&probe, raw + 4, 4);
+	memcpy(&addr, raw + 8, 8);
+	memcpy(&argi, raw + 16, 4);
+	memcpy(&res, raw + 20, 4);
+	if (magic != REC_MAGIC)
+		return;
+	c = &h->copies[ring];
+	/* copies of an earlier firing that never came: start again */
+	if (c->tid != tid || c->probe != probe || c->n >= DT_HP_MAXCOPY)
+		c->n = 0;
+	c->tid = tid;
+	c->probe = probe;
+	{
+		dt_hostcopy_t *d = &c->c[c->n];
+		size_t n = len - REC_HDR < DT_HP_COPYMAX ? len - REC_HDR
+							: DT_HP_COPYMAX;
+
+		d->addr = addr;
+		d->fault = res < 0;
+		memcpy(c->buf[c->n], raw + REC_HDR, n);
+		c->buf[c->n][DT_HP_COPYMAX - 1] = '\0';
+		d->len = res > 0 ? (uint32_t)res - 1 : 0;
+		if (d->len >= DT_HP_COPYMAX)
+			d->len = DT_HP_COPYMAX - 1;
+		d->data = c->buf[c->n];
+		d->complete = res > 0 && (uint32_t)res < DT_HP_COPYMAX;
+		c->n++;
+	}
+	(void)argi;
+}
+
+int dt_hostevent_read_user(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	const dt_hostevent_t *ev = arg;
+
+	for (int i = 0; i < ev->ncopies; i++) {
+		const dt_hostcopy_t *c = &ev->copies[i];
+
+		if (c->fault || addr < c->addr || addr - c->addr > c->len)
+			continue;
+		/* Bytes of the string and its NUL; past them only when the
+		 * string was read whole (the rest of the buffer is not
+		 * known): zeros, which end it where it ended. */
+		{
+			uint64_t o = addr - c->addr;
+			size_t have = (size_t)(c->len + 1 - o);
+
+			if (len > have && !c->complete)
+				break;
+			memset(buf, 0, len);
+			memcpy(buf, c->data + o, len < have ? len : have);
+			return 0;
+		}
+	}
+	return dt_host_read_user((pid_t)ev->pid, addr, buf, len);
+}
+
+int dt_hostprobe_set_copy(dt_hostprobe_t *h, int on)
+{
+	h->copystr = on != 0;
+	return 0;
+}
+
+const char *dt_hostprobe_copy_error(const dt_hostprobe_t *h)
+{
+	return h->copyfail && h->copywhy[0] ? h->copywhy : NULL;
+}
