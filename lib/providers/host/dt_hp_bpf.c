@@ -27,12 +27,15 @@
 
 /* The record a program writes (RAW data of a BPF_OUTPUT sample). */
 #define REC_MAGIC 0x50435448u /* "HTCP" */
-#define REC_HDR 24
-#define REC_SIZE (REC_HDR + DT_HP_COPYMAX)
+#define REC_HDR	  24
+#define REC_SIZE  (REC_HDR + DT_HP_COPYMAX)
 
 #define INSN(c, d, s, o, i)                                                    \
-	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s),        \
-			   .off = (o), .imm = (i)})
+	((struct bpf_insn){.code = (c),                                        \
+			   .dst_reg = (d),                                     \
+			   .src_reg = (s),                                     \
+			   .off = (o),                                         \
+			   .imm = (i)})
 
 /* "char *" or "const char *" as tracefs spells the type. */
 static int char_pointer(const char *t)
@@ -80,8 +83,10 @@ static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
 	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
 	for (int i = 0; i < n; i++) {
 		/* r1 = the pointer argument; the record's header */
-		p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, (short)off[i], 0);
-		p[k++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -REC_SIZE + 8, 0);
+		p[k++] =
+		    INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, (short)off[i], 0);
+		p[k++] =
+		    INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -REC_SIZE + 8, 0);
 		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE,
 			      (int)REC_MAGIC);
 		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 4,
@@ -91,18 +96,19 @@ static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
 		/* r0 = bpf_probe_read_user_str(r10 - COPYMAX, COPYMAX, r1) */
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 3, 1, 0, 0);
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
-		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0,
-			      -DT_HP_COPYMAX);
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
-			      DT_HP_COPYMAX);
+		p[k++] =
+		    INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -DT_HP_COPYMAX);
+		p[k++] =
+		    INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, DT_HP_COPYMAX);
 		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
 			      BPF_FUNC_probe_read_user_str);
 		/* its result (length with the NUL, or -errno) */
-		p[k++] = INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
+		p[k++] =
+		    INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
 		/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, size) */
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
-		p[k++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0,
-			      h->bpfmap);
+		p[k++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD,
+			      0, h->bpfmap);
 		p[k++] = INSN(0, 0, 0, 0, 0);
 		p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, -1);
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
@@ -147,8 +153,8 @@ static int outputs_open(dt_hostprobe_t *h)
 	h->bpfmap = bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "ht_copies",
 				   4, 4, (uint32_t)maxcpu + 1, NULL);
 	if (h->bpfmap < 0) {
-		snprintf(h->copywhy, sizeof(h->copywhy),
-			 "BPF map: %s", strerror(errno));
+		snprintf(h->copywhy, sizeof(h->copywhy), "BPF map: %s",
+			 strerror(errno));
 		h->copyfail = 1;
 		return -1;
 	}
@@ -164,7 +170,8 @@ static int outputs_open(dt_hostprobe_t *h)
 		a.type = PERF_TYPE_SOFTWARE;
 		a.config = PERF_COUNT_SW_BPF_OUTPUT;
 		if (dt_hp_add_event(h, en, &a, -1, i) != 0 ||
-		    bpf_map_update_elem(h->bpfmap, &cpu, &en->ev[en->nev - 1].fd,
+		    bpf_map_update_elem(h->bpfmap, &cpu,
+					&en->ev[en->nev - 1].fd,
 					BPF_ANY) != 0) {
 			if (h->copywhy[0] == '\0')
 				snprintf(h->copywhy, sizeof(h->copywhy),
@@ -241,7 +248,7 @@ void dt_hp_bpf_copy(dt_hostprobe_t *h, int ring, uint32_t tid,
 	{
 		dt_hostcopy_t *d = &c->c[c->n];
 		size_t n = len - REC_HDR < DT_HP_COPYMAX ? len - REC_HDR
-							: DT_HP_COPYMAX;
+							 : DT_HP_COPYMAX;
 
 		d->addr = addr;
 		d->fault = res < 0;
