@@ -105,7 +105,17 @@ static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
 		/* its result (length with the NUL, or -errno) */
 		p[k++] =
 		    INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
-		/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, size) */
+		/* r5 = the header and the string's bytes only: 0 <= r0 <= max
+		 */
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 5, 0, 0, 0);
+		p[k++] = INSN(BPF_JMP | BPF_JSGT | BPF_K, 5, 0, 1, 0);
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0);
+		p[k++] =
+		    INSN(BPF_JMP | BPF_JLE | BPF_K, 5, 0, 1, DT_HP_COPYMAX);
+		p[k++] =
+		    INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, DT_HP_COPYMAX);
+		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 5, 0, 0, REC_HDR);
+		/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, r5) */
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
 		p[k++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD,
 			      0, h->bpfmap);
@@ -113,7 +123,6 @@ static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
 		p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, -1);
 		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
 		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -REC_SIZE);
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, REC_SIZE);
 		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
 			      BPF_FUNC_perf_event_output);
 	}
@@ -252,11 +261,15 @@ void dt_hp_bpf_copy(dt_hostprobe_t *h, int ring, uint32_t tid,
 
 		d->addr = addr;
 		d->fault = res < 0;
+		/* the program sends the string's bytes only */
+		memset(c->buf[c->n], 0, DT_HP_COPYMAX);
 		memcpy(c->buf[c->n], raw + REC_HDR, n);
 		c->buf[c->n][DT_HP_COPYMAX - 1] = '\0';
 		d->len = res > 0 ? (uint32_t)res - 1 : 0;
 		if (d->len >= DT_HP_COPYMAX)
 			d->len = DT_HP_COPYMAX - 1;
+		if (d->len > strlen(c->buf[c->n]))
+			d->len = (uint32_t)strlen(c->buf[c->n]);
 		d->data = c->buf[c->n];
 		d->complete = res > 0 && (uint32_t)res < DT_HP_COPYMAX;
 		c->n++;

@@ -73,9 +73,23 @@ static void test_parse(void **state)
 	/* a fault, a cut string, bad records */
 	dt_hp_bpf_copy(h, 0, 1, b, rec(b, 5, 0x10, -14, NULL));
 	assert_true(h->copies[0].c[0].fault);
-	dt_hp_bpf_copy(h, 0, 2, b, rec(b, 5, 0x10, DT_HP_COPYMAX, NULL));
-	assert_false(h->copies[0].c[0].complete);
-	assert_int_equal(h->copies[0].c[0].len, DT_HP_COPYMAX - 1);
+	{
+		/* a string as long as the copy: cut, its 255 bytes kept */
+		char longs[DT_HP_COPYMAX];
+
+		memset(longs, 'a', sizeof(longs) - 1);
+		longs[sizeof(longs) - 1] = '\0';
+		dt_hp_bpf_copy(h, 0, 2, b,
+			       rec(b, 5, 0x10, DT_HP_COPYMAX, longs));
+		assert_false(h->copies[0].c[0].complete);
+		assert_int_equal(h->copies[0].c[0].len, DT_HP_COPYMAX - 1);
+	}
+	/* a record shorter than its claimed length: only what came */
+	h->copies[0].n = 0;
+	rec(b, 5, 0x10, 200, "abcdef");
+	dt_hp_bpf_copy(h, 0, 9, b, 24 + 3);
+	assert_int_equal(h->copies[0].c[0].len, 3);
+	assert_string_equal(h->copies[0].c[0].data, "abc");
 	h->copies[0].n = 0;
 	rec(b, 5, 0x10, 3, "ab");
 	b[0] ^= 1; /* not our magic */
@@ -85,9 +99,9 @@ static void test_parse(void **state)
 	dt_hp_bpf_copy(h, 5, 3, b, sizeof(b)); /* no such ring */
 	dt_hp_bpf_copy(h, -1, 3, b, sizeof(b));
 	assert_int_equal(h->copies[0].n, 0);
-	/* a lying length never reaches past the copy */
+	/* a lying length never reaches past the string */
 	dt_hp_bpf_copy(h, 0, 4, b, rec(b, 5, 0x10, 1 << 30, "ab"));
-	assert_int_equal(h->copies[0].c[0].len, DT_HP_COPYMAX - 1);
+	assert_int_equal(h->copies[0].c[0].len, 2);
 	release(h);
 }
 
