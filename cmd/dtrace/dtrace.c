@@ -500,6 +500,7 @@ int main(int argc, char **argv)
 			else if (strcmp(name, "aggsortkeypos") == 0 && val) co.aggsortkeypos = atoi(val);
 			else if (strcmp(name, "aggpack") == 0) co.aggpack = 1;
 			else if (strcmp(name, "aggzoom") == 0) co.aggzoom = 1;
+			else if (strcmp(name, "stackindent") == 0 && val) co.stackindent = atoi(val);
 			else if (strcmp(name, "oformat") == 0 && val && strcmp(val, "json") == 0) co.json = 1;
 			else if (strcmp(name, "statusrate") == 0 && val) {
 				uint64_t ns;
