@@ -5,9 +5,13 @@
  * small glue for the ELF options (-y, -e -y, -Y).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +45,7 @@ struct dt_cmd_host {
 	/* -c */
 	pid_t child;
 	int gofd;
+	int traced; /* the child is stopped after its exec, under ptrace */
 	/* running */
 	dt_engine_t *e;
 	uint64_t walloff; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
@@ -77,6 +82,8 @@ void dt_cmd_host_destroy(dt_cmd_host_t *hc)
 	dt_hostprobe_close(hc->lh);
 	if (hc->gofd >= 0)
 		close(hc->gofd); /* an unreleased child exits */
+	if (hc->traced)
+		kill(hc->child, SIGKILL); /* never released: never runs */
 	for (uint32_t i = 0; i < hc->hcap; i++)
 		free(hc->hkeys[i]);
 	free(hc->hkeys);
@@ -110,6 +117,11 @@ static int dt_hc_may_match(const dt_probedesc_t *pd)
 	uint64_t ns;
 
 	if (pd == NULL)
+		return 1;
+	/* the pid provider: "pid" and a process id, any object */
+	if (pd->provider != NULL && strncmp(pd->provider, "pid", 3) == 0 &&
+	    pd->provider[3] >= '1' && pd->provider[3] <= '9' &&
+	    strspn(pd->provider + 3, "0123456789") == strlen(pd->provider + 3))
 		return 1;
 	for (size_t i = 0; i < sizeof(provs) / sizeof(provs[0]); i++)
 		any |= dt_glob_match(pd->provider, provs[i]);
@@ -356,18 +368,93 @@ int dt_cmd_host_list(dt_cmd_host_t *hc, FILE *out, const dt_probedesc_t *pd,
 
 /* ---- -c ------------------------------------------------------------------ */
 
+/* Waits for the traced child to stop; 1 if it did, 0 if it exited (left
+ * for the main loop to reap and report). */
+static int dt_hc_stopped(pid_t pid)
+{
+	siginfo_t si;
+	int st;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED | WNOWAIT) !=
+		   0 &&
+	       errno == EINTR)
+		;
+	if (si.si_code != CLD_TRAPPED && si.si_code != CLD_STOPPED)
+		return 0;
+	waitpid(pid, &st, 0); /* consume the stop */
+	return 1;
+}
+
+/*
+ * Lets the stopped child's dynamic loader map its libraries: a breakpoint
+ * on the program's entry point (AT_ENTRY), run to it, put the byte and
+ * the PC back. Then the libraries' functions are there for pid probes, and
+ * still no instruction of the program has run. 0, or -1 if the child is
+ * not stopped at its entry (it may have exited).
+ */
+static int dt_hc_run_to_entry(pid_t pid)
+{
+#if defined(__x86_64__)
+	char path[64];
+	uint64_t av[2], entry = 0;
+	long word;
+	struct user_regs_struct regs;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0; /* cannot tell: stay at the exec stop */
+	while (fread(av, sizeof(av), 1, f) == 1 && av[0] != 0)
+		if (av[0] == 9 /* AT_ENTRY */)
+			entry = av[1];
+	fclose(f);
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, (void *)entry, NULL);
+	if (entry == 0 || errno != 0 ||
+	    ptrace(PTRACE_POKETEXT, pid, (void *)entry,
+		   (void *)((word & ~0xffL) | 0xcc)) != 0)
+		return 0;
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL) != 0 || !dt_hc_stopped(pid))
+		return -1;
+	if (ptrace(PTRACE_POKETEXT, pid, (void *)entry, (void *)word) != 0 ||
+	    ptrace(PTRACE_GETREGS, pid, NULL, &regs) != 0)
+		return -1;
+	regs.rip = entry; /* back onto the restored instruction */
+	return ptrace(PTRACE_SETREGS, pid, NULL, &regs) == 0 ? 0 : -1;
+#else
+	(void)pid;
+	return 0;
+#endif
+}
+
+/*
+ * -c: the command is executed at once but stopped by ptrace right after
+ * its exec, so that its image is there for the pid provider to place
+ * probes in, and it runs no instruction before dtrace releases it (after
+ * BEGIN). Where ptrace is refused the child waits before its exec instead
+ * (then pid probes cannot see its image).
+ */
 pid_t dt_cmd_host_spawn(dt_cmd_host_t *hc, const char *cmd)
 {
-	int p[2];
+	int p[2], m[2];
 	pid_t pid;
+	char mode = 0;
 
 	if (pipe(p) != 0)
 		return -1;
+	if (pipe2(m, O_CLOEXEC) != 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
+		close(m[0]);
+		close(m[1]);
 		return -1;
 	}
 	if (pid == 0) {
@@ -375,13 +462,23 @@ pid_t dt_cmd_host_spawn(dt_cmd_host_t *hc, const char *cmd)
 		int n = 0;
 
 		close(p[1]);
+		close(m[0]);
 		for (char *t = strtok_r(s, " \t\n", &save);
 		     t != NULL && n < 255; t = strtok_r(NULL, " \t\n", &save))
 			argv[n++] = t;
 		argv[n] = NULL;
-		/* EOF: dtrace gave up (compile error...): never run it. */
-		if (read(p[0], &go, 1) != 1 || n == 0)
-			_exit(127);
+		if (n > 0 && ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0) {
+			go = 't';
+			if (write(m[1], &go, 1) != 1)
+				_exit(127);
+		} else {
+			go = 'p';
+			if (write(m[1], &go, 1) != 1)
+				_exit(127);
+			/* EOF: dtrace gave up (compile error...): never run */
+			if (read(p[0], &go, 1) != 1 || n == 0)
+				_exit(127);
+		}
 		close(p[0]);
 		execvp(argv[0], argv);
 		fprintf(stderr, "dtrace: failed to execute %s: %s\n", argv[0],
@@ -389,8 +486,25 @@ pid_t dt_cmd_host_spawn(dt_cmd_host_t *hc, const char *cmd)
 		_exit(127);
 	}
 	close(p[0]);
+	close(m[1]);
+	if (read(m[0], &mode, 1) != 1)
+		mode = 0;
+	close(m[0]);
 	hc->child = pid;
 	hc->gofd = p[1];
+	if (mode == 't') {
+		/* The exec stop; a failed exec is an exit, left for the main
+		 * loop to reap and report. */
+		if (dt_hc_stopped(pid)) {
+			/* if dtrace dies now, the command must not run */
+			ptrace(PTRACE_SETOPTIONS, pid, NULL,
+			       (void *)(long)PTRACE_O_EXITKILL);
+			hc->traced = dt_hc_run_to_entry(pid) == 0;
+		}
+		/* the child does not read the pipe in this mode */
+		close(hc->gofd);
+		hc->gofd = -1;
+	}
 	return pid;
 }
 
@@ -398,6 +512,11 @@ void dt_cmd_host_release(dt_cmd_host_t *hc)
 {
 	char go = 'g';
 
+	if (hc->traced) {
+		/* let it run from its first instruction, untraced */
+		ptrace(PTRACE_DETACH, hc->child, NULL, NULL);
+		hc->traced = 0;
+	}
 	if (hc->gofd < 0)
 		return;
 	if (write(hc->gofd, &go, 1) != 1) {

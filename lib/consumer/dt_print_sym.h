@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "consumer/dt_sym.h"
+#include "common/dt_sym.h"
 
 /* DTrace's default indent of stack frames (-x stackindent). */
 #define DT_STACK_INDENT 14

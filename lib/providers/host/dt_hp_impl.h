@@ -68,6 +68,7 @@ enum dt_hp_pkind {
 	DT_HPK_SYSMUX_RETURN,
 	DT_HPK_PROFILE, /* profile-N: cpu-clock samples on every CPU */
 	DT_HPK_COPY,	/* BPF_OUTPUT events carrying string copies */
+	DT_HPK_UPROBE,	/* pid<N>:mod:func:entry|return */
 };
 
 #define DT_HP_MAXSYSNR 1024
@@ -271,6 +272,19 @@ void dt_hp_task_fork(dt_hostprobe_t *h, int32_t pid, int32_t ppid, int32_t tid,
 void dt_hp_task_exit(dt_hostprobe_t *h, int32_t tid);
 void dt_hp_task_free(dt_hostprobe_t *h);
 const char *dt_hp_task_comm_at(const dt_hp_task_t *t, uint64_t time);
+
+/* ---- the pid provider (dt_hp_uprobe.c) ---- */
+/* Whether prv names a pid provider ("pid" and digits); *pid gets them. */
+bool dt_hp_is_pidprov(const char *prv, pid_t *pid);
+int dt_hp_uprobe_iter(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
+		      int flags, dt_hostprobe_iter_f *cb, void *arg,
+		      int *count);
+int dt_hp_uprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
+			uint32_t id);
+/* Opens a uprobe (or uretprobe) at path+offset for every thread of pid. */
+int dt_hp_enab_open_uprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
+			   const char *path, uint64_t offset, bool retprobe,
+			   pid_t pid);
 
 /* ---- in-kernel string copies (dt_hp_bpf.c) ---- */
 /* Attaches the copying program to a syscall entry enabling when asked

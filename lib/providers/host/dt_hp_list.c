@@ -283,6 +283,15 @@ int dt_hostprobe_iter(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 		if (r != 0)
 			return r;
 	}
+	{
+		pid_t pid;
+
+		if (pd != NULL && dt_hp_is_pidprov(pd->prv, &pid)) {
+			r = dt_hp_uprobe_iter(h, pd, flags, cb, arg, &c.count);
+			if (r != 0)
+				return r;
+		}
+	}
 	return c.count;
 }
 

@@ -234,6 +234,12 @@ int dt_hostprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 
 	h->err = 0;
 	h->errmsg[0] = '\0';
+	{
+		pid_t pid;
+
+		if (dt_hp_is_pidprov(pd->prv, &pid))
+			return dt_hp_uprobe_enable(h, pd, id);
+	}
 	if (dt_hp_resolve(h, pd, &kind, &pm, cat, sizeof(cat), ev,
 			  sizeof(ev)) != 0)
 		return -1;

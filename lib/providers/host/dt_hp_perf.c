@@ -449,6 +449,50 @@ int dt_hp_enab_open_kprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 #endif
 }
 
+int dt_hp_enab_open_uprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
+			   const char *path, uint64_t offset, bool retprobe,
+			   pid_t pid)
+{
+#if !defined(__x86_64__)
+	return dt_hp_seterr(h, EDT_NOTSUP,
+			    "pid provider arguments: x86-64 only so far");
+#else
+	struct perf_event_attr a;
+	long type =
+	    sysfs_num("/sys/bus/event_source/devices/uprobe/type", NULL);
+	long rbit = sysfs_num(
+	    "/sys/bus/event_source/devices/uprobe/format/retprobe", "config:");
+	pid_t *tids = NULL;
+	int n;
+
+	if (type < 0)
+		return dt_hp_seterr(h, EDT_NOTSUP, "no uprobe PMU");
+	dt_hp_attr_base(&a);
+	a.type = (uint32_t)type;
+	a.config = retprobe ? 1ull << (rbit >= 0 ? rbit : 0) : 0;
+	a.config1 = (uint64_t)(uintptr_t)path; /* uprobe_path */
+	a.config2 = offset;		       /* probe_offset */
+	a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID |
+			PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			PERF_SAMPLE_REGS_USER;
+	a.sample_regs_user = DT_HP_KPROBE_REGS;
+	stack_attr(h, en, &a);
+	/* the process's threads on each CPU, inherited by new ones */
+	n = list_tids(pid, &tids);
+	if (n <= 0)
+		return dt_hp_seterr(h, EDT_PROVIDER, "process %d not found",
+				    (int)pid);
+	for (int t = 0; t < n; t++)
+		for (int i = 0; i < h->ncpus; i++)
+			if (add_event(h, en, &a, "", true, tids[t], i) != 0) {
+				free(tids);
+				return -1;
+			}
+	free(tids);
+	return 0;
+#endif
+}
+
 int dt_hp_enab_go(dt_hostprobe_t *h, dt_hp_enab_t *en, int go)
 {
 	for (int i = 0; i < en->nev; i++)

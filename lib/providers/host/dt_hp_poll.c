@@ -289,7 +289,8 @@ static void deliver(dt_hostprobe_t *h, int ring, const uint8_t *s,
 			ev.args[0] = ip;
 		else
 			ev.args[1] = ip;
-	} else if (en->kind == DT_HPK_FBT) {
+	} else if (en->kind == DT_HPK_FBT || en->kind == DT_HPK_UPROBE) {
+		/* REGS_INTR and REGS_USER samples are laid out alike */
 		fbt_args(en, s + sizeof(hd), len - sizeof(hd), &ev);
 	} else if (en->kind == DT_HPK_SYSMUX_ENTRY ||
 		   en->kind == DT_HPK_SYSMUX_RETURN) {

@@ -21,7 +21,8 @@ __attribute__((noinline)) int stk_outer(int x)
 	return stk_middle(x) + 1;
 }
 
-/* "spin": burn the CPU in stk_spin for about a second (profile tests) */
+/* "spin [S]": burn the CPU in stk_spin for S seconds, 2 by default
+ * (profile and pid provider tests) */
 __attribute__((noinline)) long stk_spin(long n)
 {
 	long s = 0;
@@ -37,9 +38,9 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "spin") == 0) {
 		time_t t0 = time(NULL);
-		long v = 0;
+		long v = 0, secs = argc > 2 ? atol(argv[2]) : 2;
 
-		while (time(NULL) - t0 < 2)
+		while (time(NULL) - t0 < secs)
 			v += stk_spin(1000000);
 		return v == 42;
 	}

@@ -14,7 +14,7 @@
 
 #include "consumer/dt_consume.h"
 #include "consumer/dt_print_sym.h"
-#include "consumer/dt_sym.h"
+#include "common/dt_sym.h"
 #include "front/dt_compile.h"
 
 static const dt_probe_t probes[] = {

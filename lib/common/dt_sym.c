@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "consumer/dt_sym.h"
+#include "common/dt_sym.h"
 
 /* Bounds on untrusted input: far above real sizes (kallsyms is ~6 MB,
  * a maps file at vm.max_map_count entries ~7 MB), far below harm. */
@@ -1029,6 +1029,57 @@ int dt_usyms_lookup(dt_usyms_t *us, uint64_t pc, const char **mod,
 }
 
 /* ---- formatting ---- */
+
+/* The file offset of link-time address v (uprobes are placed by it). */
+static int dt_ufile_offset(const struct dt_ufile *f, uint64_t v, uint64_t *off)
+{
+	for (size_t i = 0; i < f->nloads; i++) {
+		const struct dt_uload *l = &f->loads[i];
+
+		if (v >= l->vaddr && v - l->vaddr < l->filesz) {
+			*off = v - l->vaddr + l->offset;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int dt_usyms_iter(dt_usyms_t *us, dt_usyms_iter_f cb, void *arg)
+{
+	for (size_t i = 0; us != NULL && i < us->nfiles; i++) {
+		struct dt_ufile *f = &us->files[i];
+
+		if (f->state == 0)
+			dt_ufile_load(us, f);
+		if (f->state != 1)
+			continue;
+		for (size_t j = 0; j < f->nsyms; j++) {
+			const struct dt_usym *u = &f->syms[j];
+			dt_usym_info_t s;
+			int r, dup = 0;
+
+			if (!u->func || u->size == 0 ||
+			    dt_ufile_offset(f, u->value, &s.offset) != 0)
+				continue;
+			/* the same function from .symtab and .dynsym sits
+			 * next to itself in value order */
+			for (size_t k = j; k-- > 0 && f->syms[k].value == u->value;)
+				if (strcmp(f->pool + f->syms[k].name,
+					   f->pool + u->name) == 0)
+					dup = 1;
+			if (dup)
+				continue;
+			s.path = f->path;
+			s.mod = f->mod;
+			s.name = f->pool + u->name;
+			s.value = u->value;
+			s.size = u->size;
+			if ((r = cb(arg, &s)) != 0)
+				return r;
+		}
+	}
+	return 0;
+}
 
 int dt_sym_format(char *buf, size_t len, const char *mod, const char *name,
 		  uint64_t off, uint64_t pc)

@@ -1,7 +1,8 @@
 /*
- * dt_sym.h: the address symboliser the consumer uses to print stack(),
- * ustack(), sym()/usym(), func()/ufunc(), mod()/umod() and printf %a/%A as
- * DTrace prints them: kernel addresses from kallsyms, user addresses from
+ * dt_sym.h: kernel and process symbols: the address symboliser the
+ * consumer uses to print stack(), ustack(), sym()/usym(), func()/ufunc(),
+ * mod()/umod() and printf %a/%A as DTrace prints them, and the function
+ * list the pid provider places its uprobes with: kernel addresses from kallsyms, user addresses from
  * /proc/<pid>/maps plus the mapped ELF files' symbol tables, the
  * "mod`name+0x1c" formatting, and a per-consumer cache of both.
  *
@@ -64,6 +65,22 @@ void dt_usyms_close(dt_usyms_t *us);
  * FUNC symbol in the same section. Strings stay valid until close. */
 int dt_usyms_lookup(dt_usyms_t *us, uint64_t pc, const char **mod,
 		    const char **name, uint64_t *off);
+
+/* One function of a process's mapped object, as dt_usyms_iter() reports
+ * it (strings valid during the callback). */
+typedef struct dt_usym_info {
+	const char *path; /* the object as the process maps it */
+	const char *mod;  /* its basename */
+	const char *name;
+	uint64_t value, size; /* ELF st_value and st_size */
+	uint64_t offset;      /* where value lies in the file (for uprobes) */
+} dt_usym_info_t;
+typedef int (*dt_usyms_iter_f)(void *arg, const dt_usym_info_t *s);
+/* Calls cb for each defined function with a size in each mapped object
+ * (loading their symbols), objects in path order; a name in both .symtab
+ * and .dynsym is reported once. Stops at, and returns, the callback's
+ * first non-zero value; else 0. */
+int dt_usyms_iter(dt_usyms_t *us, dt_usyms_iter_f cb, void *arg);
 
 /* Formats one address as DTrace does into buf (always NUL-terminated when
  * len > 0, truncated safely):

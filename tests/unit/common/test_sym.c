@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "consumer/dt_sym.h"
+#include "common/dt_sym.h"
 
 /* Looked up by address below: not static, so the linker keeps a sized
  * FUNC/OBJECT symbol for them in .symtab. */
