@@ -454,9 +454,20 @@ static int mode_kill(int argc, char **argv, int stall)
 		C.block_first = 1;
 		C.notify_fd = pfd[1];
 		attach(argv[0], 0);
+		/* attached: the workload may start (else its calls can all
+		 * come before there is a consumer to wait for) */
+		if (write(pfd[1], "a", 1) != 1)
+			_exit(1);
 		poller(2000000);
 		for (;;)
 			pause();
+	}
+	{
+		struct pollfd pp = {pfd[0], POLLIN, 0};
+
+		check(poll(&pp, 1, 60000) == 1 && read(pfd[0], &x, 1) == 1 &&
+			  x == 'a',
+		      "%s: the doomed consumer attached", argv[0]);
 	}
 	chan_send(&ch, "run 200");
 	{
