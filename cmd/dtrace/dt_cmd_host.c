@@ -82,8 +82,12 @@ void dt_cmd_host_destroy(dt_cmd_host_t *hc)
 	dt_hostprobe_close(hc->lh);
 	if (hc->gofd >= 0)
 		close(hc->gofd); /* an unreleased child exits */
-	if (hc->traced)
+	if (hc->traced) {
+		int st;
+
 		kill(hc->child, SIGKILL); /* never released: never runs */
+		waitpid(hc->child, &st, 0);
+	}
 	for (uint32_t i = 0; i < hc->hcap; i++)
 		free(hc->hkeys[i]);
 	free(hc->hkeys);

@@ -341,15 +341,34 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (list) {
-		int hdr = 1;
+		int hdr = 1, rc = 0;
 
-		for (int i = 0; i < nsrc; i++) {
-			char buf[1024];
+		/* -l -c: the command's probes (pid$target) while it is held
+		 * before its first instruction; it never runs */
+		if (cmd && !hypertrace) {
+			if ((child = dt_cmd_host_spawn(hc, cmd)) < 0) {
+				fprintf(stderr, "dtrace: failed to execute %s: %s\n",
+					cmd, strerror(errno));
+				return 1;
+			}
+			pid = child;
+		}
+		for (int i = 0; i < nsrc && rc == 0; i++) {
+			char buf[1024], text[1024];
 			dt_probedesc_t pd;
+			const char *t = srcs[i].text, *m;
 
 			if (srcs[i].kind == DT_SRC_SCRIPT)
 				continue;
-			dt_split_desc(srcs[i].text, &pd, buf, sizeof(buf));
+			/* $target and $pid in a description to list */
+			if (pid != 0 && ((m = strstr(t, "$target")) != NULL ||
+					 (m = strstr(t, "$pid")) != NULL)) {
+				snprintf(text, sizeof(text), "%.*s%d%s",
+					 (int)(m - t), t, (int)pid,
+					 m + (m[1] == 't' ? 7 : 4));
+				t = text;
+			}
+			dt_split_desc(t, &pd, buf, sizeof(buf));
 			dt_cmd_host_desc_kind(srcs[i].kind, &pd); /* -P/-m/-f */
 			if (dt_cmd_host_list(hc, stdout, &pd, hdr) == 0 && !zdefs) {
 				fprintf(stderr, "dtrace: invalid probe specifier "
@@ -357,11 +376,12 @@ int main(int argc, char **argv)
 						"does not match any probes\n",
 					srcs[i].name, pd.provider, pd.module,
 					pd.function, pd.name);
-				return 1;
+				rc = 1;
 			}
 			hdr = 0;
 		}
-		return 0;
+		dt_cmd_host_destroy(hc); /* and a -c command with it */
+		return rc;
 	}
 	for (int i = 0; i < nx; i++) {
 		char name[256], *eq;
