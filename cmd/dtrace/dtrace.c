@@ -336,23 +336,25 @@ int main(int argc, char **argv)
 		return 1;
 	/* host probes join ps when a description names them */
 	dt_cmd_host_t *hc = dt_cmd_host_create(&ps);
+	/* -c: the command exists (held after its exec) for $target, for
+	 * compiling and for -l */
+	if (cmd && !hypertrace) {
+		if ((child = dt_cmd_host_spawn(hc, cmd)) < 0) {
+			fprintf(stderr, "dtrace: failed to execute %s: %s\n",
+				cmd, strerror(errno));
+			return 1;
+		}
+		pid = child;
+	}
 	if (list && nsrc == 0) {
 		dt_cmd_host_list(hc, stdout, NULL, 1);
+		dt_cmd_host_destroy(hc); /* and a -c command with it */
 		return 0;
 	}
 	if (list) {
 		int hdr = 1, rc = 0;
 
-		/* -l -c: the command's probes (pid$target) while it is held
-		 * before its first instruction; it never runs */
-		if (cmd && !hypertrace) {
-			if ((child = dt_cmd_host_spawn(hc, cmd)) < 0) {
-				fprintf(stderr, "dtrace: failed to execute %s: %s\n",
-					cmd, strerror(errno));
-				return 1;
-			}
-			pid = child;
-		}
+		/* with -c, the command's probes (pid$target); it never runs */
 		for (int i = 0; i < nsrc && rc == 0; i++) {
 			char buf[1024], text[1024];
 			dt_probedesc_t pd;
@@ -396,15 +398,6 @@ int main(int argc, char **argv)
 			co.droptags = 1;
 	}
 
-	/* -c: the child exists (stopped before exec) for $target. */
-	if (cmd && !hypertrace) {
-		if ((child = dt_cmd_host_spawn(hc, cmd)) < 0) {
-			fprintf(stderr, "dtrace: failed to execute %s: %s\n",
-				cmd, strerror(errno));
-			return 1;
-		}
-		pid = child;
-	}
 	memset(&copts, 0, sizeof(copts));
 	copts.size = sizeof(copts);
 	copts.kind = srcs[0].kind;

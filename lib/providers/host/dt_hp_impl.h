@@ -244,6 +244,9 @@ int dt_hp_enab_open_kprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 /* Registers an opened enabling for demux (and starts it if going).
  * 0; -1: not registered (caller frees); -2: registered, start failed. */
 int dt_hp_enab_register(dt_hostprobe_t *h, dt_hp_enab_t *en);
+/* dt_hp_enab_register() that owns en either way: 0, or -1 (en freed, or
+ * kept by the handle when only starting it failed). */
+int dt_hp_enab_add(dt_hostprobe_t *h, dt_hp_enab_t *en);
 void dt_hp_enab_free(dt_hp_enab_t *en);
 /* Adds an opened enabling's perf ids to the demux table. */
 int dt_hp_enab_ids(dt_hostprobe_t *h, dt_hp_enab_t *en);

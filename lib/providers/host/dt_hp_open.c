@@ -264,17 +264,23 @@ int dt_hostprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 				   pm ? pm->filter : NULL) != 0) {
 		goto fail;
 	}
+	return dt_hp_enab_add(h, en);
+fail:
+	dt_hp_enab_free(en);
+	return -1;
+}
+
+int dt_hp_enab_add(dt_hostprobe_t *h, dt_hp_enab_t *en)
+{
 	switch (dt_hp_enab_register(h, en)) {
 	case 0:
 		return 0;
 	case -2:
 		return -1; /* registered, freed with the handle */
 	default:
-		goto fail;
+		dt_hp_enab_free(en);
+		return -1;
 	}
-fail:
-	dt_hp_enab_free(en);
-	return -1;
 }
 
 int dt_hp_enab_register(dt_hostprobe_t *h, dt_hp_enab_t *en)

@@ -373,15 +373,7 @@ int dt_hostprobe_enable_profile(dt_hostprobe_t *h, uint64_t period_ns,
 			dt_hp_enab_free(en);
 			return -1;
 		}
-	switch (dt_hp_enab_register(h, en)) {
-	case 0:
-		return 0;
-	case -2:
-		return -1; /* registered, freed with the handle */
-	default:
-		dt_hp_enab_free(en);
-		return -1;
-	}
+	return dt_hp_enab_add(h, en);
 }
 
 int dt_hp_enab_open(dt_hostprobe_t *h, dt_hp_enab_t *en, uint32_t tp_id,
@@ -414,6 +406,27 @@ static long sysfs_num(const char *path, const char *skip)
 	return v;
 }
 
+/* The kprobe or uprobe PMU: its type and its retprobe bit, from sysfs. */
+static int probe_pmu(dt_hostprobe_t *h, const char *pmu, bool retprobe,
+		     struct perf_event_attr *a)
+{
+	char path[128];
+	long type, rbit;
+
+	snprintf(path, sizeof(path), "/sys/bus/event_source/devices/%s/type",
+		 pmu);
+	type = sysfs_num(path, NULL);
+	snprintf(path, sizeof(path),
+		 "/sys/bus/event_source/devices/%s/format/retprobe", pmu);
+	rbit = sysfs_num(path, "config:");
+	if (type < 0)
+		return dt_hp_seterr(h, EDT_NOTSUP, "no %s PMU", pmu);
+	dt_hp_attr_base(a);
+	a->type = (uint32_t)type;
+	a->config = retprobe ? 1ull << (rbit >= 0 ? rbit : 0) : 0;
+	return 0;
+}
+
 /*
  * fbt through the kprobe PMU: arguments from the interrupted registers
  * (x86-64 SysV: rdi, rsi, rdx, rcx, r8, r9), the return value from rax.
@@ -427,16 +440,9 @@ int dt_hp_enab_open_kprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 			    "fbt register arguments: x86-64 only so far");
 #else
 	struct perf_event_attr a;
-	long type =
-	    sysfs_num("/sys/bus/event_source/devices/kprobe/type", NULL);
-	long rbit = sysfs_num(
-	    "/sys/bus/event_source/devices/kprobe/format/retprobe", "config:");
 
-	if (type < 0)
-		return dt_hp_seterr(h, EDT_NOTSUP, "no kprobe PMU");
-	dt_hp_attr_base(&a);
-	a.type = (uint32_t)type;
-	a.config = retprobe ? 1ull << (rbit >= 0 ? rbit : 0) : 0;
+	if (probe_pmu(h, "kprobe", retprobe, &a) != 0)
+		return -1;
 	a.config1 = (uint64_t)(uintptr_t)func; /* kprobe_func */
 	a.config2 = 0;			       /* probe_offset */
 	a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID |
@@ -458,18 +464,11 @@ int dt_hp_enab_open_uprobe(dt_hostprobe_t *h, dt_hp_enab_t *en,
 			    "pid provider arguments: x86-64 only so far");
 #else
 	struct perf_event_attr a;
-	long type =
-	    sysfs_num("/sys/bus/event_source/devices/uprobe/type", NULL);
-	long rbit = sysfs_num(
-	    "/sys/bus/event_source/devices/uprobe/format/retprobe", "config:");
 	pid_t *tids = NULL;
 	int n;
 
-	if (type < 0)
-		return dt_hp_seterr(h, EDT_NOTSUP, "no uprobe PMU");
-	dt_hp_attr_base(&a);
-	a.type = (uint32_t)type;
-	a.config = retprobe ? 1ull << (rbit >= 0 ? rbit : 0) : 0;
+	if (probe_pmu(h, "uprobe", retprobe, &a) != 0)
+		return -1;
 	a.config1 = (uint64_t)(uintptr_t)path; /* uprobe_path */
 	a.config2 = offset;		       /* probe_offset */
 	a.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TID |

@@ -175,14 +175,7 @@ int dt_hp_uprobe_enable(dt_hostprobe_t *h, const dt_hostprobe_desc_t *pd,
 	en->nargs = ret ? 2 : 6;
 	if (dt_hp_enab_open_uprobe(h, en, w.path, w.offset, ret, pid) != 0)
 		goto fail;
-	switch (dt_hp_enab_register(h, en)) {
-	case 0:
-		return 0;
-	case -2:
-		return -1; /* registered, freed with the handle */
-	default:
-		goto fail;
-	}
+	return dt_hp_enab_add(h, en);
 fail:
 	dt_hp_enab_free(en);
 	return -1;
