@@ -70,62 +70,63 @@ static int str_fields(const dt_hp_enab_t *en, int *off, int *argi, int max)
 	return n;
 }
 
-/* Loads the program for fields at off[] of probe id; fd or -1. */
-static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
-		     const int *argi, int n)
+/* Emits one copy: the pointer at ctx+off (r6 holds ctx), tagged with the
+ * probe (an immediate, or register preg when preg > 0) and the argument
+ * index, read with bpf_probe_read_user_str and written through the
+ * BPF_OUTPUT map. Always COPY_INSNS instructions. */
+#define COPY_INSNS 24
+static int emit_copy(const dt_hostprobe_t *h, struct bpf_insn *p, int k,
+		     int off, int argi, uint32_t probe, int preg)
 {
-	struct bpf_insn p[32 * DT_HP_MAXCOPY + 8];
-	int k = 0, fd;
+	/* r1 = the pointer argument; the record's header */
+	p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, (short)off, 0);
+	p[k++] = INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -REC_SIZE + 8, 0);
+	p[k++] =
+	    INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE, (int)REC_MAGIC);
+	if (preg > 0)
+		p[k++] = INSN(BPF_STX | BPF_MEM | BPF_W, 10, (uint8_t)preg,
+			      -REC_SIZE + 4, 0);
+	else
+		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 4,
+			      (int)probe);
+	p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 16, argi);
+	/* r0 = bpf_probe_read_user_str(r10 - COPYMAX, COPYMAX, r1) */
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 3, 1, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -DT_HP_COPYMAX);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, DT_HP_COPYMAX);
+	p[k++] =
+	    INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_probe_read_user_str);
+	/* its result (length with the NUL, or -errno) */
+	p[k++] = INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
+	/* r5 = the header and the string's bytes only: 0 <= r0 <= max */
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 5, 0, 0, 0);
+	p[k++] = INSN(BPF_JMP | BPF_JSGT | BPF_K, 5, 0, 1, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0);
+	p[k++] = INSN(BPF_JMP | BPF_JLE | BPF_K, 5, 0, 1, DT_HP_COPYMAX);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, DT_HP_COPYMAX);
+	p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 5, 0, 0, REC_HDR);
+	/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, r5) */
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+	p[k++] =
+	    INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD, 0, h->bpfmap);
+	p[k++] = INSN(0, 0, 0, 0, 0);
+	p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, -1);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -REC_SIZE);
+	p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_perf_event_output);
+	return k;
+}
+
+/* Loads a program of k instructions (the exit appended); fd or -1 with
+ * copywhy saying why. */
+static int load(dt_hostprobe_t *h, struct bpf_insn *p, int k)
+{
+	int fd;
 	char log[1024];
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = log,
 		    .log_size = sizeof(log), .log_level = 0);
 
-	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
-	for (int i = 0; i < n; i++) {
-		/* r1 = the pointer argument; the record's header */
-		p[k++] =
-		    INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, (short)off[i], 0);
-		p[k++] =
-		    INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -REC_SIZE + 8, 0);
-		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE,
-			      (int)REC_MAGIC);
-		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 4,
-			      (int)id);
-		p[k++] = INSN(BPF_ST | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 16,
-			      argi[i]);
-		/* r0 = bpf_probe_read_user_str(r10 - COPYMAX, COPYMAX, r1) */
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 3, 1, 0, 0);
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0);
-		p[k++] =
-		    INSN(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, -DT_HP_COPYMAX);
-		p[k++] =
-		    INSN(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, DT_HP_COPYMAX);
-		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
-			      BPF_FUNC_probe_read_user_str);
-		/* its result (length with the NUL, or -errno) */
-		p[k++] =
-		    INSN(BPF_STX | BPF_MEM | BPF_W, 10, 0, -REC_SIZE + 20, 0);
-		/* r5 = the header and the string's bytes only: 0 <= r0 <= max
-		 */
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 5, 0, 0, 0);
-		p[k++] = INSN(BPF_JMP | BPF_JSGT | BPF_K, 5, 0, 1, 0);
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0);
-		p[k++] =
-		    INSN(BPF_JMP | BPF_JLE | BPF_K, 5, 0, 1, DT_HP_COPYMAX);
-		p[k++] =
-		    INSN(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, DT_HP_COPYMAX);
-		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 5, 0, 0, REC_HDR);
-		/* bpf_perf_event_output(ctx, map, CURRENT_CPU, rec, r5) */
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
-		p[k++] = INSN(BPF_LD | BPF_DW | BPF_IMM, 2, BPF_PSEUDO_MAP_FD,
-			      0, h->bpfmap);
-		p[k++] = INSN(0, 0, 0, 0, 0);
-		p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, 3, 0, 0, -1);
-		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0);
-		p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -REC_SIZE);
-		p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0,
-			      BPF_FUNC_perf_event_output);
-	}
 	/* 1: the tracepoint's own sample is still written */
 	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1);
 	p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
@@ -143,6 +144,60 @@ static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
 			 "BPF program refused: %s%s%.200s", strerror(errno),
 			 log[0] ? ": " : "", log);
 	return fd;
+}
+
+/* One syscall's tracepoint: its string fields at off[], probe id. */
+static int load_prog(dt_hostprobe_t *h, uint32_t id, const int *off,
+		     const int *argi, int n)
+{
+	struct bpf_insn p[COPY_INSNS * DT_HP_MAXCOPY + 8];
+	int k = 0;
+
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
+	for (int i = 0; i < n; i++)
+		k = emit_copy(h, p, k, off[i], argi[i], id, 0);
+	return load(h, p, k);
+}
+
+/*
+ * raw_syscalls:sys_enter, serving many syscall probes: which of the six
+ * arguments are strings depends on the syscall, so a map gives the mask
+ * per syscall number; records are tagged MUX_TAG | number.
+ */
+#define MUX_TAG DT_HP_MUX_TAG
+#define MUX_KEY (-REC_SIZE - 8)
+static int load_mux_prog(dt_hostprobe_t *h, int idoff, int argsoff)
+{
+	struct bpf_insn p[COPY_INSNS * 6 + 6 * 3 + 24];
+	int k = 0, jexit[2];
+
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0); /* r6 = ctx */
+	p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, 7, 6, (short)idoff, 0);
+	jexit[0] = k;
+	p[k++] = INSN(BPF_JMP | BPF_JGT | BPF_K, 7, 0, 0, DT_HP_MAXSYSNR - 1);
+	p[k++] = INSN(BPF_STX | BPF_MEM | BPF_W, 10, 7, MUX_KEY, 0);
+	p[k++] =
+	    INSN(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, h->muxmap);
+	p[k++] = INSN(0, 0, 0, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, MUX_KEY);
+	p[k++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+	jexit[1] = k;
+	p[k++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0, 0);
+	p[k++] = INSN(BPF_LDX | BPF_MEM | BPF_W, 8, 0, 0, 0); /* r8 = mask */
+	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 9, 7, 0, 0);
+	p[k++] = INSN(BPF_ALU64 | BPF_OR | BPF_K, 9, 0, 0, (int)MUX_TAG);
+	for (int i = 0; i < 6; i++) {
+		/* if (!(mask & 1 << i)) skip this argument's copy */
+		p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, 1, 8, 0, 0);
+		p[k++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, 1, 0, 0, 1 << i);
+		p[k++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, COPY_INSNS, 0);
+		k = emit_copy(h, p, k, argsoff + 8 * i, i, 0, 9);
+	}
+	/* the exits jump to the return load() appends */
+	for (int j = 0; j < 2; j++)
+		p[jexit[j]].off = (short)(k - jexit[j] - 1);
+	return load(h, p, k);
 }
 
 /* The per-CPU BPF_OUTPUT events, redirected into the rings, and the map
@@ -202,6 +257,36 @@ fail:
 	return -1;
 }
 
+/* The mux program's mask map from the syscall probes it serves; the
+ * number of syscalls with string arguments, or -1. */
+static int mux_masks(dt_hostprobe_t *h)
+{
+	int nset = 0;
+
+	h->muxmap = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ht_muxmask", 4, 4,
+				   DT_HP_MAXSYSNR, NULL);
+	if (h->muxmap < 0) {
+		snprintf(h->copywhy, sizeof(h->copywhy), "BPF map: %s",
+			 strerror(errno));
+		return -1;
+	}
+	for (uint32_t nr = 0; nr < DT_HP_MAXSYSNR; nr++) {
+		const dt_hp_enab_t *se = h->mux[0][nr];
+		int off[6], argi[6], n;
+		uint32_t mask = 0;
+
+		if (se == NULL || (n = str_fields(se, off, argi, 6)) == 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (argi[i] < 6)
+				mask |= 1u << argi[i];
+		if (bpf_map_update_elem(h->muxmap, &nr, &mask, BPF_ANY) != 0)
+			return -1;
+		nset++;
+	}
+	return nset;
+}
+
 int dt_hp_bpf_attach(dt_hostprobe_t *h, dt_hp_enab_t *en)
 {
 	int off[DT_HP_MAXCOPY], argi[DT_HP_MAXCOPY], n;
@@ -210,10 +295,21 @@ int dt_hp_bpf_attach(dt_hostprobe_t *h, dt_hp_enab_t *en)
 
 	if (!h->copystr || en->nev == 0 || en->prog != 0)
 		return 0;
-	n = str_fields(en, off, argi, DT_HP_MAXCOPY);
-	if (n == 0 || outputs_open(h) != 0)
-		return 0; /* without copies copyinstr reads late, as before */
-	fd = load_prog(h, en->probe_id, off, argi, n);
+	if (en->kind == DT_HPK_SYSMUX_ENTRY) {
+		const dt_hp_field_t *fid = dt_hp_format_field(en->fmt, "id");
+		const dt_hp_field_t *fa = dt_hp_format_field(en->fmt, "args");
+
+		if (fid == NULL || fa == NULL || fid->size != 8 ||
+		    fa->size < 48 || h->muxmap >= 0 || mux_masks(h) <= 0 ||
+		    outputs_open(h) != 0)
+			return 0;
+		fd = load_mux_prog(h, (int)fid->offset, (int)fa->offset);
+	} else {
+		n = str_fields(en, off, argi, DT_HP_MAXCOPY);
+		if (n == 0 || outputs_open(h) != 0)
+			return 0; /* without copies copyinstr reads late */
+		fd = load_prog(h, en->probe_id, off, argi, n);
+	}
 	if (fd < 0) {
 		h->copyfail = 1;
 		return 0;

@@ -158,6 +158,8 @@ typedef struct dt_hp_task {
 /* String copies (dt_hp_bpf.c): per probe at most this many arguments of
  * at most this many bytes (NUL included). */
 #define DT_HP_MAXCOPY 3
+/* A copy's probe tag from the raw_syscalls program: this | syscall nr. */
+#define DT_HP_MUX_TAG 0x80000000u
 #define DT_HP_COPYMAX 256
 /* The copies that came before a ring's next sample. */
 typedef struct dt_hp_copies {
@@ -187,6 +189,7 @@ struct dt_hostprobe {
 	/* in-kernel string copies (dt_hp_bpf.c) */
 	int copystr, copyfail;
 	int bpfmap; /* the perf event array, or -1 */
+	int muxmap; /* raw_syscalls: string arguments per syscall, or -1 */
 	char copywhy[256];
 	dt_hp_copies_t *copies; /* per ring */
 	uint64_t kstack[DT_HP_MAXFRAMES], ustack[DT_HP_MAXFRAMES];

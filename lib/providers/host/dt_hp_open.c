@@ -80,6 +80,7 @@ dt_hostprobe_t *dt_hostprobe_open(const struct dt_hostprobe_opts *opts,
 		return NULL;
 	}
 	h->bpfmap = -1;
+	h->muxmap = -1;
 	{
 		/* Each enabled probe takes one fd per CPU (and per target
 		 * thread): syscall:::entry alone is 360 x ncpus. */
@@ -191,6 +192,8 @@ void dt_hostprobe_close(dt_hostprobe_t *h)
 	dt_hp_rings_close(h);
 	if (h->bpfmap >= 0)
 		close(h->bpfmap);
+	if (h->muxmap >= 0)
+		close(h->muxmap);
 	dt_hp_fbt_free(h);
 	dt_hp_task_free(h);
 	free(h->sysnr);

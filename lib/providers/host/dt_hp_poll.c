@@ -304,7 +304,9 @@ static void deliver(dt_hostprobe_t *h, int ring, const uint8_t *s,
 	    h->copies[ring].n > 0) {
 		dt_hp_copies_t *c = &h->copies[ring];
 
-		if (c->tid == hd.tid && c->probe == en->probe_id) {
+		if (c->tid == hd.tid &&
+		    (c->probe == en->probe_id ||
+		     c->probe == (DT_HP_MUX_TAG | (uint32_t)en->sysnr))) {
 			ev.copies = c->c;
 			ev.ncopies = c->n;
 		}
