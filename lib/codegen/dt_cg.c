@@ -1624,6 +1624,31 @@ static uint64_t const_arg(dt_cg_t *cg, dt_node_t *n, const char *what)
 	return (uint64_t)n->ival;
 }
 
+/* Which arguments of a printf format are printed with %A (bit k: the
+ * k-th argument), counting those '*' widths and precisions take. */
+static uint64_t fmt_uaddr_args(const char *f)
+{
+	uint64_t m = 0;
+	uint32_t k = 0;
+
+	for (const char *p = f; p != NULL && *p != '\0'; p++) {
+		if (*p != '%')
+			continue;
+		if (*++p == '%')
+			continue;
+		for (; *p != '\0' && strchr("-+ #0'123456789.*?@hlLjzt", *p);
+		     p++)
+			if (*p == '*')
+				k++;
+		if (*p == '\0')
+			break;
+		if (*p == 'A' && k < 64)
+			m |= 1ULL << k;
+		k++;
+	}
+	return m;
+}
+
 /* An action statement: n is a DT_N_CALL with callkind DT_CALL_ACTION. */
 static void cg_action(dt_cg_t *cg, dt_node_t *n)
 {
@@ -1636,12 +1661,23 @@ static void cg_action(dt_cg_t *cg, dt_node_t *n)
 	switch (kind) {
 	case DT_ACT_PRINTF:
 	case DT_ACT_SYSTEM:
-	case DT_ACT_FREOPEN:
+	case DT_ACT_FREOPEN: {
+		uint64_t uaddr = n->args != NULL && n->args->kind == DT_N_STRING
+					 ? fmt_uaddr_args(n->args->sval)
+					 : 0;
+		uint32_t k = 0;
+
 		a = add_action(cg, kind, n->line);
 		a->fmt = add_fmt(cg, kind, n->args);
-		for (x = n->args ? n->args->next : NULL; x; x = x->next)
-			act_difo(cg, a, cg_difo(cg, x, DK_VALUE));
+		for (x = n->args ? n->args->next : NULL; x; x = x->next, k++) {
+			dt_difo_t *d = cg_difo(cg, x, DK_VALUE);
+
+			if (k < 64 && (uaddr >> k & 1))
+				d->flags |= DT_DIFO_UADDR;
+			act_difo(cg, a, d);
+		}
 		return;
+	}
 	case DT_ACT_PRINTA:
 		a = add_action(cg, kind, n->line);
 		x = n->args;

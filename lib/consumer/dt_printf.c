@@ -218,7 +218,15 @@ int dt_printf_fmt_sym(FILE *out, const char *fmt, const dt_pfarg_t *args,
 						       : DT_STACK_INDENT);
 					break;
 				}
-				if (conv == 'a' && sc != NULL)
+				if (conv == 'A' && a->size == 16) {
+					/* pid and address (DT_DIFO_UADDR) */
+					uint64_t pv[2];
+
+					memcpy(pv, a->data, 16);
+					dt_sym_text(sc, DT_ACT_UADDR,
+						    (int64_t)pv[0], pv[1], tmp,
+						    sizeof(tmp));
+				} else if (conv == 'a' && sc != NULL)
 					dt_sym_text(sc, DT_SYM_KADDR, 0,
 						    dt_pf_uval(a), tmp,
 						    sizeof(tmp));

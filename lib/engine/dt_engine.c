@@ -2257,13 +2257,19 @@ static void dt_run_ecb(dt_engine_t *e, dt_mstate_t *ms, const dt_ecb_t *ecb)
 				}
 				continue;
 			}
-			if ((a->kind == DT_ACT_SYM || a->kind == DT_ACT_MOD ||
-			     a->kind == DT_ACT_USYM || a->kind == DT_ACT_UMOD ||
-			     a->kind == DT_ACT_UADDR) && k == 0) {
+			if (((a->kind == DT_ACT_SYM || a->kind == DT_ACT_MOD ||
+			      a->kind == DT_ACT_USYM || a->kind == DT_ACT_UMOD ||
+			      a->kind == DT_ACT_UADDR) &&
+			     k == 0) ||
+			    (a->difo[k]->flags & DT_DIFO_UADDR)) {
 				/* an address means nothing without its
 				 * process or machine: that goes first */
-				uint64_t pv[2] = {dt_sym_owner(ms, a->kind),
-						  vals[0]};
+				uint64_t pv[2] = {
+				    dt_sym_owner(ms, (a->difo[k]->flags &
+						      DT_DIFO_UADDR)
+							 ? DT_ACT_UADDR
+							 : a->kind),
+				    vals[k]};
 				uint8_t *d = dt_rec_add(&w, 16, DT_REC_REF);
 
 				recorded = 1;
@@ -2726,11 +2732,13 @@ dt_engine_t *dt_engine_create(const dt_prog_t *prog, const dt_eopts_t *o,
 					continue;
 				if (ac->kind == DT_ACT_TRACEMEM && k == 0)
 					sz = (uint32_t)ac->arg;
-				else if ((ac->kind == DT_ACT_SYM ||
-					  ac->kind == DT_ACT_MOD ||
-					  ac->kind == DT_ACT_USYM ||
-					  ac->kind == DT_ACT_UMOD ||
-					  ac->kind == DT_ACT_UADDR) && k == 0)
+				else if ((d->flags & DT_DIFO_UADDR) ||
+					 ((ac->kind == DT_ACT_SYM ||
+					   ac->kind == DT_ACT_MOD ||
+					   ac->kind == DT_ACT_USYM ||
+					   ac->kind == DT_ACT_UMOD ||
+					   ac->kind == DT_ACT_UADDR) &&
+					  k == 0))
 					sz = 16;
 				else if (d->rtype.kind == DIF_TYPE_STRING)
 					sz = (uint32_t)e->o.strsize;

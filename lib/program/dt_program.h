@@ -45,6 +45,9 @@ typedef struct dt_difo {
 #define DT_DIFO_SIGNED 0x1  /* integer return type is signed */
 #define DT_DIFO_CHARARR 0x2 /* char array: print as a string */
 #define DT_DIFO_POINTER 0x4 /* pointer return type */
+/* a printf argument printed with %A: the engine records the process with
+ * the value (16 bytes: host pid or 0, the address), as for uaddr() */
+#define DT_DIFO_UADDR 0x8
 
 /*
  * A probe description. Empty strings match everything; the others are
