@@ -325,12 +325,13 @@ int dt_hostprobe_set_stacks(dt_hostprobe_t *h, uint32_t kframes,
 static void stack_attr(dt_hostprobe_t *h, dt_hp_enab_t *en,
 		       struct perf_event_attr *a)
 {
-	long cap = sysfs_num("/proc/sys/kernel/perf_event_max_stack", NULL);
 	uint32_t want = h->kframes + h->uframes;
+	long cap;
 
 	en->callchain = want != 0;
 	if (want == 0)
-		return;
+		return; /* most programs: no file read per enabling */
+	cap = sysfs_num("/proc/sys/kernel/perf_event_max_stack", NULL);
 	if (cap > 0 && want > (uint32_t)cap)
 		want = (uint32_t)cap;
 	a->sample_type |= PERF_SAMPLE_CALLCHAIN;
